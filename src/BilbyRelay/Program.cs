@@ -1,0 +1,6 @@
+namespace BilbyRelay;
+
+internal static class Program
+{
+    private static int Main(string[] args) => 0;
+}
