@@ -1,6 +1,32 @@
+using System.Collections;
+using BilbyRelay.Cli;
+
 namespace BilbyRelay;
 
+/// <summary>Composes the process: real console, real environment, the relay's components.</summary>
 internal static class Program
 {
-    private static int Main(string[] args) => 0;
+    private static Task<int> Main(string[] args) => RelayCommand.RunAsync(args, new ProgramContext
+    {
+        Out = Console.Out,
+        Error = Console.Error,
+        Environment = ReadEnvironment(),
+
+        // Components in start order; each later one may rely on the ones before it.
+        Components = static (config, log, lifetime) => [],
+    });
+
+    private static Dictionary<string, string> ReadEnvironment()
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            if (entry.Key is string name && entry.Value is string value)
+            {
+                environment[name] = value;
+            }
+        }
+
+        return environment;
+    }
 }

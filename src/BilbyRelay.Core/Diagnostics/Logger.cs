@@ -21,6 +21,9 @@ public sealed class Logger
 
     public string Category { get; }
 
+    /// <summary>The sink this logger writes to, for components that create their own loggers.</summary>
+    public LogSink Sink => _sink;
+
     public bool IsEnabled(LogLevel level) => _sink.IsEnabled(level);
 
     public void Log(LogLevel level, int eventId, string eventName, string message, Exception? exception = null)

@@ -1,0 +1,25 @@
+using System.IO.Pipelines;
+
+namespace BilbyRelay.Core.Transport;
+
+/// <summary>
+/// One QUIC stream as a duplex pipe. Completing <see cref="IDuplexPipe.Output"/> sends FIN; a read of
+/// <see cref="IDuplexPipe.Input"/> returns <c>IsCompleted</c> at the peer's FIN. A peer reset or a lost
+/// connection makes reads or flushes throw: the core treats any exception from a read as an
+/// input-side failure and any exception from a write or flush as an output-side failure.
+/// For a unidirectional stream only the side that exists is usable.
+/// </summary>
+public interface IEdgeStream : IDuplexPipe
+{
+    long StreamId { get; }
+
+    bool IsBidirectional { get; }
+
+    /// <summary>
+    /// Resets our sending side (RESET_STREAM) and sends STOP_SENDING for our receiving side; pending
+    /// and later reads and flushes on this stream fail. Idempotent, any thread. After aborting, the
+    /// core still completes <see cref="IDuplexPipe.Input"/> and <see cref="IDuplexPipe.Output"/> to
+    /// release their buffers: the transport must not turn a completion after an abort into FIN.
+    /// </summary>
+    void Abort(long applicationErrorCode);
+}

@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace BilbyRelay.Core.Tunnels;
+
+/// <summary>
+/// Bind tokens the manager pre-authorized per tunnel (§1.2 rule 2). Only SHA-256 digests of the
+/// expected tokens are kept; a presented token is hashed and the digests are compared with
+/// <see cref="CryptographicOperations.FixedTimeEquals"/>, so neither the content nor the length of a
+/// wrong token changes how long the comparison takes. Thread-safe.
+/// </summary>
+public sealed class BindTokenStore
+{
+    private readonly ConcurrentDictionary<TunnelId, ExpectedTokens> _tokens = new();
+
+    public BindTokenStore(bool requireBindAuth)
+    {
+        RequireBindAuth = requireBindAuth;
+    }
+
+    /// <summary>When true, a tunnel without stored tokens cannot be bound.</summary>
+    public bool RequireBindAuth { get; }
+
+    public int Count => _tokens.Count;
+
+    /// <summary>Stores (or replaces) the expected tokens for both directions.</summary>
+    public void Authorize(TunnelId id, string ingressToken, string egressToken)
+    {
+        ArgumentNullException.ThrowIfNull(ingressToken);
+        ArgumentNullException.ThrowIfNull(egressToken);
+        _tokens[id] = new ExpectedTokens(Digest(ingressToken), Digest(egressToken));
+    }
+
+    /// <summary>Forgets the tokens; false when none were stored.</summary>
+    public bool Revoke(TunnelId id) => _tokens.TryRemove(id, out _);
+
+    public bool IsAuthorized(TunnelId id) => _tokens.ContainsKey(id);
+
+    /// <summary>Whether a bind of <paramref name="direction"/> presenting <paramref name="token"/> may proceed.</summary>
+    public bool Check(TunnelId id, TunnelDirection direction, string? token)
+    {
+        if (!_tokens.TryGetValue(id, out var expected))
+        {
+            return !RequireBindAuth;
+        }
+
+        if (token is null)
+        {
+            return false;
+        }
+
+        Span<byte> presented = stackalloc byte[SHA256.HashSizeInBytes];
+        Digest(token, presented);
+        var want = direction == TunnelDirection.Ingress ? expected.Ingress : expected.Egress;
+        return CryptographicOperations.FixedTimeEquals(presented, want);
+    }
+
+    private static byte[] Digest(string token)
+    {
+        var digest = new byte[SHA256.HashSizeInBytes];
+        Digest(token, digest);
+        return digest;
+    }
+
+    private static void Digest(string token, Span<byte> destination)
+    {
+        byte[] utf8 = Encoding.UTF8.GetBytes(token);
+        try
+        {
+            SHA256.HashData(utf8, destination);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(utf8);
+        }
+    }
+
+    private sealed record ExpectedTokens(byte[] Ingress, byte[] Egress);
+}

@@ -1,0 +1,193 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using BilbyRelay.Quic.Interop;
+using BilbyRelay.Quic.Native;
+
+namespace BilbyRelay.Quic;
+
+/// <summary>
+/// Handlers behind the ngtcp2 callback trampolines (Native/ConnectionCallbacks.cs). They run on the loop thread
+/// inside an ngtcp2 call: they must not call back into ngtcp2 functions that are not re-entrant (opening streams,
+/// writing packets) and must never free the connection — such work is deferred to <see cref="AfterNgtcp2Call"/>.
+/// </summary>
+public sealed unsafe partial class QuicConnection
+{
+    private bool _handshakeCompleted;
+
+    internal int HandleGetNewConnectionId(ngtcp2_cid* cid, byte* token, int length)
+    {
+        Span<byte> bytes = stackalloc byte[length];
+        do
+        {
+            RandomNumberGenerator.Fill(bytes);
+        }
+        while (!_endpoint.Route(bytes, this));
+
+        _localConnectionIds.Add(bytes.ToArray());
+        *cid = ngtcp2_cid.From(bytes);
+        return _endpoint.GenerateStatelessResetToken(token, cid) == 0 ? 0 : Ngtcp2.NGTCP2_ERR_CALLBACK_FAILURE;
+    }
+
+    internal void HandleRemoveConnectionId(ngtcp2_cid* cid)
+    {
+        var id = cid->AsSpan();
+        _endpoint.Unroute(id, this);
+        for (var i = 0; i < _localConnectionIds.Count; i++)
+        {
+            if (id.SequenceEqual(_localConnectionIds[i]))
+            {
+                _localConnectionIds.RemoveAt(i);
+                break;
+            }
+        }
+    }
+
+    internal int HandleHandshakeCompleted()
+    {
+        gnutls_datum_t selected;
+        var alpn = GnuTls.gnutls_alpn_get_selected_protocol(_session, &selected) == 0
+            ? Encoding.ASCII.GetString(selected.data, (int)selected.size)
+            : "";
+        if (alpn != _alpn)
+        {
+            _handshakeFailure = $"the peer negotiated ALPN '{alpn}' instead of '{_alpn}'";
+            _handshakeFailureError = QuicError.AlpnMismatch;
+            return Ngtcp2.NGTCP2_ERR_CALLBACK_FAILURE;
+        }
+
+        Volatile.Write(ref _negotiatedAlpn, alpn);
+        _handshakeCompleted = true;
+        _state = ConnectionState.Established;
+        UpdateMaxDatagramSize((int)Ngtcp2.ngtcp2_conn_get_path_max_tx_udp_payload_size(_conn));
+        if (_isServer)
+        {
+            _endpoint.Listener?.OnConnectionEstablished(this);
+        }
+        else
+        {
+            _connected!.TrySetResult(this);
+        }
+
+        return 0;
+    }
+
+    internal void HandleStreamOpen(long streamId)
+    {
+        // ngtcp2 reports only peer-initiated streams here.
+        var stream = new QuicStream(this, streamId, isServer: _isServer, _settings.StreamSendBufferLimit);
+        _streams.Add(streamId, stream);
+        _incomingStreams.Writer.TryWrite(stream);
+    }
+
+    internal void HandleRecvStreamData(uint flags, long streamId, ReadOnlySpan<byte> data)
+    {
+        if (!_streams.TryGetValue(streamId, out var stream))
+        {
+            return;
+        }
+
+        if (!stream.OnDataReceived(data, (flags & Ngtcp2.NGTCP2_STREAM_DATA_FLAG_FIN) != 0) && data.Length > 0)
+        {
+            // Nobody reads this stream any more: give the credit back at once so the connection window stays open.
+            Ngtcp2.ngtcp2_conn_extend_max_stream_offset(_conn, streamId, (ulong)data.Length);
+            Ngtcp2.ngtcp2_conn_extend_max_offset(_conn, (ulong)data.Length);
+        }
+    }
+
+    internal void HandleAckedStreamData(long streamId, ulong offset, ulong length)
+    {
+        if (_streams.TryGetValue(streamId, out var stream))
+        {
+            stream.OnDataAcknowledged(offset + length);
+        }
+    }
+
+    internal void HandleStreamClose(long streamId, bool hasErrorCode, ulong errorCode)
+    {
+        if (_streams.Remove(streamId, out var stream))
+        {
+            stream.OnNativeClosed(hasErrorCode ? (long)errorCode : null);
+        }
+    }
+
+    internal void HandleStreamReset(long streamId, ulong errorCode)
+    {
+        if (_streams.TryGetValue(streamId, out var stream))
+        {
+            stream.OnPeerReset((long)errorCode);
+        }
+    }
+
+    internal void HandleStreamStopSending(long streamId, ulong errorCode)
+    {
+        if (_streams.TryGetValue(streamId, out var stream))
+        {
+            stream.OnPeerStopSending((long)errorCode);
+        }
+    }
+
+    internal void HandleExtendMaxLocalStreams() => _retryBlockedOpens = true;
+
+    internal void HandleExtendMaxStreamData(long streamId)
+    {
+        if (_streams.TryGetValue(streamId, out var stream) && stream.IsFlowControlBlocked)
+        {
+            stream.IsFlowControlBlocked = false;
+            EnqueueSend(stream);
+        }
+    }
+
+    internal void HandleRecvStatelessReset() => _statelessResetReceived = true;
+
+    /// <summary>GnuTLS verify hook (client): pinned fingerprint and/or CA chain + host name. 0 accepts.</summary>
+    internal int HandleVerifyServerCertificate(void* session)
+    {
+        var options = _clientOptions!;
+        if (options.PinnedCertificateSha256 is { } pinned)
+        {
+            uint count;
+            var peers = GnuTls.gnutls_certificate_get_peers(session, &count);
+            if (peers == null || count == 0)
+            {
+                return RejectCertificate("the server sent no certificate");
+            }
+
+            var actual = ServerCertificate.FormatFingerprint(SHA256.HashData(new ReadOnlySpan<byte>(peers[0].data, (int)peers[0].size)));
+            if (!string.Equals(NormalizeFingerprint(pinned), actual.Replace(":", "", StringComparison.Ordinal), StringComparison.Ordinal))
+            {
+                return RejectCertificate($"the server certificate fingerprint {actual} does not match the pinned {pinned}");
+            }
+
+            if (options.TrustedCaPem is null)
+            {
+                return 0;
+            }
+        }
+
+        uint status;
+        var host = options.ServerName is { Length: > 0 } name ? Encoding.ASCII.GetBytes(name + "\0") : null;
+        int rv;
+        fixed (byte* hostPtr = host)
+        {
+            rv = GnuTls.gnutls_certificate_verify_peers3(session, hostPtr, &status);
+        }
+
+        if (rv < 0)
+        {
+            return RejectCertificate($"certificate verification failed: {NativeErrors.GnuTlsMessage(rv)}");
+        }
+
+        return status == 0 ? 0 : RejectCertificate($"the server certificate is not trusted (GnuTLS status 0x{status:x})");
+    }
+
+    private int RejectCertificate(string reason)
+    {
+        _handshakeFailure = reason;
+        _handshakeFailureError = QuicError.CertificateRejected;
+        return -1;
+    }
+
+    private static string NormalizeFingerprint(string fingerprint) =>
+        fingerprint.Replace(":", "", StringComparison.Ordinal).Trim().ToLowerInvariant();
+}

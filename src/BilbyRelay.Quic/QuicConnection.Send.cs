@@ -1,0 +1,220 @@
+using BilbyRelay.Quic.Interop;
+using BilbyRelay.Quic.Udp;
+
+namespace BilbyRelay.Quic;
+
+/// <summary>
+/// The send path: fills packets from queued datagrams, streams with data, and ngtcp2's own frames, and hands them
+/// to the socket in GSO batches of equal-sized segments (the last may be shorter).
+/// </summary>
+public sealed unsafe partial class QuicConnection
+{
+    private const int MaxVectorsPerWrite = 16;
+    private const int MaxDatagramAttempts = 3;
+
+    private long _packetsSent;
+    private long _bytesSent;
+    private long _packetsReceived;
+    private long _bytesReceived;
+    private int _headDatagramAttempts;
+
+    public long PacketsSent => Interlocked.Read(ref _packetsSent);
+
+    public long PacketsReceived => Interlocked.Read(ref _packetsReceived);
+
+    /// <summary>UDP payload bytes sent for this connection.</summary>
+    public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    /// <summary>UDP payload bytes received for this connection.</summary>
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
+
+    /// <summary>Loop thread: writes everything ngtcp2 lets us send now (congestion control and pacing permitting).</summary>
+    internal void WritePackets(ulong now)
+    {
+        if (_state != ConnectionState.Handshaking && _state != ConnectionState.Established)
+        {
+            return;
+        }
+
+        var maxUdp = (int)Ngtcp2.ngtcp2_conn_get_path_max_tx_udp_payload_size(_conn);
+        var quantum = (int)Ngtcp2.ngtcp2_conn_get_send_quantum(_conn);
+        var maxPerBatch = Math.Min(UdpBatchSocket.MaxGsoSegments, UdpBatchSocket.MaxGsoBytes / maxUdp);
+        var budget = Math.Clamp(quantum / maxUdp, 1, maxPerBatch);
+        var buffer = _endpoint.SendBuffer;
+        var batchBytes = 0;
+        var batchPackets = 0;
+        var total = 0;
+        var vectors = stackalloc ngtcp2_vec[MaxVectorsPerWrite];
+
+        while (total < budget)
+        {
+            var written = WriteOnePacket(buffer + batchBytes, maxUdp, vectors, now);
+            if (written < 0)
+            {
+                FlushBatch(buffer, batchBytes, batchPackets, maxUdp);
+                CloseWithError((int)written, now);
+                return;
+            }
+
+            if (written == 0)
+            {
+                break;
+            }
+
+            batchBytes += (int)written;
+            batchPackets++;
+            total++;
+            if (written < maxUdp || batchPackets == maxPerBatch)
+            {
+                // GSO needs equal-sized segments: a short packet ends the batch.
+                FlushBatch(buffer, batchBytes, batchPackets, maxUdp);
+                batchBytes = 0;
+                batchPackets = 0;
+            }
+        }
+
+        FlushBatch(buffer, batchBytes, batchPackets, maxUdp);
+        Ngtcp2.ngtcp2_conn_update_pkt_tx_time(_conn, now);
+        AfterNgtcp2Call();
+        UpdateMaxDatagramSize(maxUdp);
+    }
+
+    private void FlushBatch(byte* buffer, int bytes, int packets, int segmentSize)
+    {
+        if (packets > 0)
+        {
+            SendPackets(buffer, bytes, packets > 1 ? segmentSize : 0, packets);
+        }
+    }
+
+    /// <summary>Sends to the path ngtcp2 wrote the packets for (it fills the endpoint's write path).</summary>
+    private void SendPackets(byte* data, int length, int segmentSize, int packets)
+    {
+        var path = _endpoint.WritePath;
+        var remote = path->path.remote.addrlen > 0 ? (byte*)path->path.remote.addr : _remoteAddress;
+        var remoteLength = path->path.remote.addrlen > 0 ? (int)path->path.remote.addrlen : _remoteAddressLength;
+        _endpoint.Send(data, length, remote, remoteLength, segmentSize, packets);
+        Interlocked.Add(ref _packetsSent, packets);
+        Interlocked.Add(ref _bytesSent, length);
+    }
+
+    /// <summary>
+    /// Builds one packet: datagrams first (latency-sensitive, never retransmitted), then stream data round-robin,
+    /// coalescing frames while ngtcp2 reports WRITE_MORE. Returns the packet size, 0 when nothing may be sent, or a
+    /// fatal ngtcp2 error.
+    /// </summary>
+    private nint WriteOnePacket(byte* dest, int destLength, ngtcp2_vec* vectors, ulong now)
+    {
+        var path = &_endpoint.WritePath->path;
+        ngtcp2_pkt_info info = default;
+        while (true)
+        {
+            if (_state == ConnectionState.Established && _datagramQueue.TryPeek(out var datagram))
+            {
+                int accepted;
+                fixed (byte* payload = datagram.Buffer)
+                {
+                    var vector = new ngtcp2_vec { @base = payload, len = (nuint)datagram.Length };
+                    var n = Ngtcp2.ngtcp2_conn_writev_datagram_versioned(
+                        _conn, path, Ngtcp2.NGTCP2_PKT_INFO_V1, &info, dest, (nuint)destLength, &accepted,
+                        Ngtcp2.NGTCP2_WRITE_DATAGRAM_FLAG_MORE, 0, &vector, 1, now);
+                    if (n == Ngtcp2.NGTCP2_ERR_WRITE_MORE)
+                    {
+                        CompleteHeadDatagram(sent: true);
+                        continue;
+                    }
+
+                    if (n == Ngtcp2.NGTCP2_ERR_INVALID_ARGUMENT || n == Ngtcp2.NGTCP2_ERR_INVALID_STATE)
+                    {
+                        // Larger than the peer allows, or the peer does not accept datagrams at all.
+                        CompleteHeadDatagram(sent: false);
+                        continue;
+                    }
+
+                    if (n < 0)
+                    {
+                        return n;
+                    }
+
+                    if (accepted != 0)
+                    {
+                        CompleteHeadDatagram(sent: true);
+                    }
+                    else if (n > 0 && ++_headDatagramAttempts >= MaxDatagramAttempts)
+                    {
+                        // It did not fit in several fresh packets: it never will on this path.
+                        CompleteHeadDatagram(sent: false);
+                    }
+
+                    return n;
+                }
+            }
+
+            if (_sendQueue.TryPeek(out var stream))
+            {
+                if (!stream.TryGetSendData(vectors, MaxVectorsPerWrite, out var vectorCount, out var dataLength, out var fin))
+                {
+                    stream.InSendQueue = false;
+                    _sendQueue.Dequeue();
+                    continue;
+                }
+
+                nint accepted;
+                var flags = Ngtcp2.NGTCP2_WRITE_STREAM_FLAG_MORE | (fin ? Ngtcp2.NGTCP2_WRITE_STREAM_FLAG_FIN : 0);
+                var n = Ngtcp2.ngtcp2_conn_writev_stream_versioned(
+                    _conn, path, Ngtcp2.NGTCP2_PKT_INFO_V1, &info, dest, (nuint)destLength, &accepted,
+                    flags, stream.StreamId, vectors, (nuint)vectorCount, now);
+                if (accepted >= 0)
+                {
+                    stream.OnDataSent(accepted, fin && accepted == dataLength);
+                }
+
+                switch (n)
+                {
+                    case Ngtcp2.NGTCP2_ERR_WRITE_MORE:
+                        continue;
+                    case Ngtcp2.NGTCP2_ERR_STREAM_DATA_BLOCKED:
+                        stream.IsFlowControlBlocked = true;
+                        stream.InSendQueue = false;
+                        _sendQueue.Dequeue();
+                        continue;
+                    case Ngtcp2.NGTCP2_ERR_STREAM_SHUT_WR:
+                    case Ngtcp2.NGTCP2_ERR_STREAM_NOT_FOUND:
+                        stream.InSendQueue = false;
+                        _sendQueue.Dequeue();
+                        continue;
+                }
+
+                if (n < 0)
+                {
+                    return n;
+                }
+
+                if (n > 0 && _sendQueue.Count > 1)
+                {
+                    // Round-robin: the next packet starts with the next stream.
+                    _sendQueue.Dequeue();
+                    _sendQueue.Enqueue(stream);
+                }
+
+                return n;
+            }
+
+            nint none;
+            return Ngtcp2.ngtcp2_conn_writev_stream_versioned(
+                _conn, path, Ngtcp2.NGTCP2_PKT_INFO_V1, &info, dest, (nuint)destLength, &none, 0, -1, null, 0, now);
+        }
+    }
+
+    /// <summary>Loop thread: puts a stream with data (or a FIN) to send into the round-robin queue.</summary>
+    internal void EnqueueSend(QuicStream stream)
+    {
+        if (!stream.InSendQueue && !stream.IsFlowControlBlocked && _state != ConnectionState.Freed)
+        {
+            stream.InSendQueue = true;
+            _sendQueue.Enqueue(stream);
+        }
+
+        _endpoint.MarkDirty(this);
+    }
+}

@@ -1,0 +1,217 @@
+using BilbyRelay.Quic.Interop;
+using BilbyRelay.Quic.Udp;
+
+namespace BilbyRelay.Quic;
+
+internal sealed unsafe partial class QuicEndpoint
+{
+    private void RunLoop()
+    {
+        _loopThreadId = Environment.CurrentManagedThreadId;
+        Span<PollEvent> events = stackalloc PollEvent[4];
+        try
+        {
+            while (!_stopRequested)
+            {
+                _poller.Wait(ComputeWaitTimeout(), events);
+                var now = MonotonicClock.NowNanoseconds;
+                var more = ReceiveAvailable(now);
+                RunWorkItems();
+                RunTimers(MonotonicClock.NowNanoseconds);
+                FlushDirty(MonotonicClock.NowNanoseconds);
+                if (more)
+                {
+                    // The socket still has datagrams: go round without waiting (level-triggered poll would say so too).
+                    continue;
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            Emit(QuicLogLevel.Error, 0, $"QUIC loop on {LocalEndPoint} failed: {e}");
+        }
+        finally
+        {
+            Shutdown();
+        }
+    }
+
+    private int ComputeWaitTimeout()
+    {
+        if (!_work.IsEmpty)
+        {
+            return 0;
+        }
+
+        if (!_timers.TryPeek(out _, out var expiry))
+        {
+            return 1000;
+        }
+
+        var now = MonotonicClock.NowNanoseconds;
+        if (expiry <= now)
+        {
+            return 0;
+        }
+
+        var ms = (expiry - now + 999_999) / 1_000_000;
+        return (int)Math.Min(ms, 1000);
+    }
+
+    /// <summary>Reads and processes datagrams; returns true when it stopped with more possibly waiting.</summary>
+    private bool ReceiveAvailable(ulong now)
+    {
+        for (var turn = 0; turn < MaxReceiveBatchesPerTurn; turn++)
+        {
+            int count;
+            try
+            {
+                count = _socket.ReceiveBatch(_receiveBatch);
+            }
+            catch (UdpSocketException e)
+            {
+                Emit(QuicLogLevel.Warning, 0, $"UDP receive failed: {e.Message}");
+                return false;
+            }
+
+            if (count == 0)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                var length = _receiveBatch.PayloadLength(i);
+                Interlocked.Increment(ref _packetsReceived);
+                Interlocked.Add(ref _bytesReceived, length);
+                if (_receiveBatch.IsTruncated(i) || length == 0)
+                {
+                    Interlocked.Increment(ref _packetsDropped);
+                    continue;
+                }
+
+                try
+                {
+                    ProcessDatagram(
+                        _receiveBatch.PayloadPointer(i),
+                        length,
+                        _receiveBatch.SourceAddressPointer(i),
+                        _receiveBatch.SourceAddressLength(i),
+                        now);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.Increment(ref _packetsDropped);
+                    Emit(QuicLogLevel.Error, 0, $"Processing a datagram failed: {e}");
+                }
+            }
+
+            if (count < _receiveBatch.Capacity)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private void RunWorkItems()
+    {
+        // Bounded so a producer that posts continuously cannot starve the socket.
+        var budget = _work.Count + 16;
+        while (budget-- > 0 && _work.TryDequeue(out var item))
+        {
+            try
+            {
+                item.Execute();
+            }
+            catch (Exception e)
+            {
+                Emit(QuicLogLevel.Error, 0, $"A QUIC loop work item failed: {e}");
+            }
+        }
+    }
+
+    private void RunTimers(ulong now)
+    {
+        while (_timers.TryPeek(out var connection, out var expiry) && expiry <= now)
+        {
+            _timers.Dequeue();
+            if (connection.IsFreed || connection.ScheduledExpiry != expiry)
+            {
+                continue;
+            }
+
+            connection.ScheduledExpiry = ulong.MaxValue;
+            try
+            {
+                connection.OnTimer(now);
+            }
+            catch (Exception e)
+            {
+                connection.OnLoopException(e);
+            }
+
+            if (!connection.IsFreed)
+            {
+                MarkDirty(connection);
+            }
+        }
+    }
+
+    private void FlushDirty(ulong now)
+    {
+        // Index loop: flushing may mark further connections dirty (never the list being iterated backwards).
+        for (var i = 0; i < _dirty.Count; i++)
+        {
+            var connection = _dirty[i];
+            connection.IsDirty = false;
+            if (connection.IsFreed)
+            {
+                continue;
+            }
+
+            try
+            {
+                connection.WritePackets(now);
+            }
+            catch (Exception e)
+            {
+                connection.OnLoopException(e);
+            }
+
+            if (!connection.IsFreed)
+            {
+                Reschedule(connection);
+            }
+        }
+
+        _dirty.Clear();
+    }
+
+    private void Shutdown()
+    {
+        foreach (var connection in _connections.ToArray())
+        {
+            try
+            {
+                connection.CloseForShutdown(MonotonicClock.NowNanoseconds);
+            }
+            catch (Exception e)
+            {
+                Emit(QuicLogLevel.Error, connection.Id, $"Closing a connection at shutdown failed: {e}");
+            }
+        }
+
+        _connections.Clear();
+        _routes.Clear();
+        _poller.Dispose();
+        _socket.Dispose();
+        _receiveBatch.Dispose();
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(_sendBuffer);
+        System.Runtime.InteropServices.NativeMemory.Free(_writePath);
+        System.Runtime.InteropServices.NativeMemory.Free(_localAddress);
+        System.Runtime.InteropServices.NativeMemory.Free(_resetSecret);
+        _stopped.TrySetResult();
+    }
+}

@@ -1,0 +1,254 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using BilbyRelay.Quic.Interop;
+using BilbyRelay.Quic.Native;
+using BilbyRelay.Quic.Udp;
+
+namespace BilbyRelay.Quic;
+
+/// <summary>
+/// One UDP socket and the one thread that owns it and every connection routed to it. Every ngtcp2 call for those
+/// connections happens on this thread (ngtcp2 is single-threaded per connection). Other threads reach the loop
+/// only through <see cref="Post"/> (a lock-free queue plus an eventfd wake-up).
+/// </summary>
+/// <remarks>
+/// Threading: fields below marked "loop" are touched only by the loop thread. Counters are written by the loop and
+/// read by anyone.
+/// </remarks>
+internal sealed unsafe partial class QuicEndpoint
+{
+    /// <summary>Length of every connection ID this engine issues, so short headers can be routed.</summary>
+    internal const int LocalConnectionIdLength = 18;
+
+    private const int ReceiveBatchSize = 64;
+    private const int MaxReceiveBatchesPerTurn = 32;
+
+    private static readonly Lock s_clientEndpointsLock = new();
+    private static QuicEndpoint? s_clientIPv4;
+    private static QuicEndpoint? s_clientIPv6;
+
+    private readonly UdpBatchSocket _socket;
+    private readonly EventLoopPoller _poller;
+    private readonly UdpReceiveBatch _receiveBatch;
+    private readonly Thread _thread;
+    private readonly ConcurrentQueue<ILoopWorkItem> _work = new();
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // loop
+    private readonly Dictionary<ConnectionIdKey, QuicConnection> _routes = [];
+    private readonly HashSet<QuicConnection> _connections = [];
+    private readonly PriorityQueue<QuicConnection, ulong> _timers = new();
+    private readonly List<QuicConnection> _dirty = [];
+    private readonly byte* _sendBuffer;
+    private readonly ngtcp2_path_storage* _writePath;
+    private readonly byte* _localAddress;
+    private readonly byte* _resetSecret;
+    private ulong _statelessResetWindowStart;
+    private int _statelessResetsInWindow;
+
+    private volatile bool _stopRequested;
+    private int _loopThreadId;
+    private long _packetsReceived;
+    private long _packetsSent;
+    private long _bytesReceived;
+    private long _bytesSent;
+    private long _packetsDropped;
+    private long _sendsDropped;
+
+    private QuicEndpoint(UdpBatchSocket socket, QuicListener? listener, Action<QuicLogEvent>? log)
+    {
+        _socket = socket;
+        Listener = listener;
+        Log = log;
+        _poller = new EventLoopPoller();
+        _poller.Register(socket.Handle);
+        _receiveBatch = new UdpReceiveBatch(ReceiveBatchSize, 2048);
+        _sendBuffer = (byte*)NativeMemory.AlignedAlloc(UdpBatchSocket.MaxGsoBytes, 64);
+        _writePath = (ngtcp2_path_storage*)NativeMemory.AllocZeroed((nuint)sizeof(ngtcp2_path_storage));
+        _writePath->path.local.addr = _writePath->local_addrbuf;
+        _writePath->path.remote.addr = _writePath->remote_addrbuf;
+        _localAddress = (byte*)NativeMemory.AllocZeroed(SocketAddressCodec.MaxLength);
+        LocalAddressLength = SocketAddressCodec.Write(socket.LocalEndPoint, new Span<byte>(_localAddress, SocketAddressCodec.MaxLength));
+        _resetSecret = (byte*)NativeMemory.Alloc(32);
+        RandomNumberGenerator.Fill(new Span<byte>(_resetSecret, 32));
+        _thread = new Thread(RunLoop)
+        {
+            IsBackground = true,
+            Name = listener is null ? "quic-client-loop" : $"quic-loop {socket.LocalEndPoint}",
+        };
+    }
+
+    internal IPEndPoint LocalEndPoint => _socket.LocalEndPoint;
+
+    /// <summary>Null for the shared client endpoints.</summary>
+    internal QuicListener? Listener { get; }
+
+    internal Action<QuicLogEvent>? Log { get; }
+
+    internal Task Stopped => _stopped.Task;
+
+    internal bool IsLoopThread => Environment.CurrentManagedThreadId == _loopThreadId;
+
+    internal long PacketsReceived => Interlocked.Read(ref _packetsReceived);
+
+    internal long PacketsSent => Interlocked.Read(ref _packetsSent);
+
+    internal long BytesReceived => Interlocked.Read(ref _bytesReceived);
+
+    internal long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    /// <summary>Datagrams that were not QUIC or belonged to nothing (garbage, stray, refused).</summary>
+    internal long PacketsDropped => Interlocked.Read(ref _packetsDropped);
+
+    /// <summary>Outgoing packets dropped because the socket buffer was full (QUIC treats them as lost).</summary>
+    internal long SendsDropped => Interlocked.Read(ref _sendsDropped);
+
+    // loop: the bound address as a sockaddr, the local half of every path.
+    internal byte* LocalAddress => _localAddress;
+
+    internal int LocalAddressLength { get; }
+
+    internal byte* SendBuffer => _sendBuffer;
+
+    internal ngtcp2_path_storage* WritePath => _writePath;
+
+    internal static QuicEndpoint Start(IPEndPoint localEndPoint, QuicListener? listener, Action<QuicLogEvent>? log)
+    {
+        var socket = UdpBatchSocket.Bind(localEndPoint);
+        QuicEndpoint endpoint;
+        try
+        {
+            endpoint = new QuicEndpoint(socket, listener, log);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        endpoint._thread.Start();
+        return endpoint;
+    }
+
+    /// <summary>The process-wide client endpoint for a family: one socket and loop shared by all outgoing connections.</summary>
+    internal static QuicEndpoint GetClientEndpoint(AddressFamily family)
+    {
+        lock (s_clientEndpointsLock)
+        {
+            if (family == AddressFamily.InterNetworkV6)
+            {
+                return s_clientIPv6 ??= Start(new IPEndPoint(IPAddress.IPv6Any, 0), null, null);
+            }
+
+            return s_clientIPv4 ??= Start(new IPEndPoint(IPAddress.Any, 0), null, null);
+        }
+    }
+
+    /// <summary>Queues work for the loop thread. Thread-safe. After the loop stopped, the item never runs.</summary>
+    internal void Post(ILoopWorkItem item)
+    {
+        _work.Enqueue(item);
+        _poller.Wake();
+    }
+
+    /// <summary>Closes every connection (reason EndpointShutdown), stops the loop and releases the socket.</summary>
+    internal Task StopAsync()
+    {
+        _stopRequested = true;
+        _poller.Wake();
+        return _stopped.Task;
+    }
+
+    /// <summary>Receives the events of every endpoint in the process (shared client endpoints have no sink of their own). For tests.</summary>
+    internal static Action<QuicLogEvent>? GlobalLog { get; set; }
+
+    internal void Emit(QuicLogLevel level, long connectionId, string message)
+    {
+        GlobalLog?.Invoke(new QuicLogEvent(level, connectionId, message));
+        var log = Log;
+        if (log is null)
+        {
+            return;
+        }
+
+        try
+        {
+            log(new QuicLogEvent(level, connectionId, message));
+        }
+        catch (Exception)
+        {
+            // A failing log sink must not take the loop down.
+        }
+    }
+
+    // ---- loop-thread API used by connections ----
+
+    internal void AddConnection(QuicConnection connection) => _connections.Add(connection);
+
+    internal void RemoveConnection(QuicConnection connection) => _connections.Remove(connection);
+
+    internal bool Route(ReadOnlySpan<byte> connectionId, QuicConnection connection) =>
+        _routes.TryAdd(new ConnectionIdKey(connectionId), connection);
+
+    internal void Unroute(ReadOnlySpan<byte> connectionId, QuicConnection connection)
+    {
+        var key = new ConnectionIdKey(connectionId);
+        if (_routes.TryGetValue(key, out var owner) && ReferenceEquals(owner, connection))
+        {
+            _routes.Remove(key);
+        }
+    }
+
+    internal int GenerateStatelessResetToken(byte* token, ngtcp2_cid* cid) =>
+        Ngtcp2Crypto.ngtcp2_crypto_generate_stateless_reset_token(token, _resetSecret, 32, cid);
+
+    /// <summary>Marks a connection as having something to write; flushed at the end of the loop turn.</summary>
+    internal void MarkDirty(QuicConnection connection)
+    {
+        if (!connection.IsDirty)
+        {
+            connection.IsDirty = true;
+            _dirty.Add(connection);
+        }
+    }
+
+    /// <summary>Sends packets (a GSO batch when <paramref name="segmentSize"/> &gt; 0). A full socket buffer drops them.</summary>
+    internal void Send(byte* data, int length, byte* remote, int remoteLength, int segmentSize, int packetCount)
+    {
+        int sent;
+        try
+        {
+            sent = _socket.Send(new ReadOnlySpan<byte>(data, length), new ReadOnlySpan<byte>(remote, remoteLength), segmentSize);
+        }
+        catch (UdpSocketException e)
+        {
+            Emit(QuicLogLevel.Warning, 0, $"UDP send failed: {e.Message}");
+            sent = 0;
+        }
+
+        if (sent < length)
+        {
+            Interlocked.Increment(ref _sendsDropped);
+        }
+
+        Interlocked.Add(ref _bytesSent, length);
+        Interlocked.Add(ref _packetsSent, packetCount);
+    }
+
+    /// <summary>Sends one datagram to a sockaddr; used for stateless packets (version negotiation, resets, refusals).</summary>
+    internal void SendStateless(byte* data, int length, byte* remote, int remoteLength) => Send(data, length, remote, remoteLength, 0, 1);
+
+    /// <summary>Re-evaluates a connection's next timer. Keeps at most one live heap entry per connection.</summary>
+    internal void Reschedule(QuicConnection connection)
+    {
+        var expiry = connection.NextExpiry();
+        if (expiry < connection.ScheduledExpiry)
+        {
+            connection.ScheduledExpiry = expiry;
+            _timers.Enqueue(connection, expiry);
+        }
+    }
+}

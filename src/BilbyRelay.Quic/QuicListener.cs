@@ -1,0 +1,117 @@
+using System.Net;
+using System.Threading.Channels;
+using BilbyRelay.Quic.Native;
+
+namespace BilbyRelay.Quic;
+
+/// <summary>
+/// Accepts QUIC connections on one or more UDP addresses (one <see cref="QuicEndpoint"/> — socket and loop thread —
+/// per address). Only connections whose handshake completed (ALPN matched) are handed out.
+/// </summary>
+/// <remarks>
+/// Admission: <see cref="QuicServerOptions.ConnectionFilter"/> refuses connections before any state is created
+/// (used for per-IP caps). Address validation: no Retry packets are sent; ngtcp2 enforces the RFC 9000
+/// anti-amplification limit (3× received bytes) until the client's address is validated by the handshake.
+/// </remarks>
+public sealed class QuicListener : IAsyncDisposable
+{
+    private readonly Channel<QuicConnection> _accepted = Channel.CreateUnbounded<QuicConnection>();
+    private readonly List<QuicEndpoint> _endpoints = [];
+    private int _disposed;
+
+    private QuicListener(QuicServerOptions options, ServerCertificate certificate, TlsCredentials credentials)
+    {
+        Options = options;
+        CertificateSha256Fingerprint = certificate.Sha256Fingerprint;
+        Credentials = credentials;
+    }
+
+    /// <summary>The bound addresses, with the actual ports when port 0 was requested.</summary>
+    public IReadOnlyList<IPEndPoint> LocalEndPoints => _endpoints.Select(e => e.LocalEndPoint).ToArray();
+
+    /// <summary>SHA-256 of the certificate's DER, lowercase hex pairs joined by ':' (what clients pin).</summary>
+    public string CertificateSha256Fingerprint { get; }
+
+    /// <summary>Datagrams received on all endpoints.</summary>
+    public long PacketsReceived => _endpoints.Sum(e => e.PacketsReceived);
+
+    /// <summary>Datagrams sent from all endpoints.</summary>
+    public long PacketsSent => _endpoints.Sum(e => e.PacketsSent);
+
+    public long BytesReceived => _endpoints.Sum(e => e.BytesReceived);
+
+    public long BytesSent => _endpoints.Sum(e => e.BytesSent);
+
+    /// <summary>Received datagrams that belonged to no connection (garbage, stray, refused, unsupported version).</summary>
+    public long PacketsDropped => _endpoints.Sum(e => e.PacketsDropped);
+
+    internal QuicServerOptions Options { get; }
+
+    internal TlsCredentials Credentials { get; }
+
+    /// <summary>Binds every listen address and starts their loops.</summary>
+    /// <exception cref="ArgumentException">Invalid options.</exception>
+    /// <exception cref="IOException">An address could not be bound.</exception>
+    public static QuicListener Start(QuicServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.ListenEndPoints is not { Count: > 0 })
+        {
+            throw new ArgumentException("At least one listen endpoint is required.", nameof(options));
+        }
+
+        if (string.IsNullOrEmpty(options.Alpn))
+        {
+            throw new ArgumentException("An ALPN protocol is required.", nameof(options));
+        }
+
+        options.Transport.Validate();
+        var certificate = ServerCertificate.FromOptions(options);
+        var credentials = TlsCredentials.CreateServer(certificate.CertificatePem, certificate.PrivateKeyPem);
+        var listener = new QuicListener(options, certificate, credentials);
+        try
+        {
+            foreach (var endPoint in options.ListenEndPoints)
+            {
+                listener._endpoints.Add(QuicEndpoint.Start(endPoint, listener, options.Log));
+            }
+        }
+        catch
+        {
+            listener.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
+
+        return listener;
+    }
+
+    /// <summary>Waits for the next connection whose handshake completed.</summary>
+    /// <exception cref="ObjectDisposedException">The listener was disposed.</exception>
+    public async ValueTask<QuicConnection> AcceptConnectionAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await _accepted.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new ObjectDisposedException(nameof(QuicListener));
+        }
+    }
+
+    /// <summary>Loop thread: a server connection finished its handshake.</summary>
+    internal void OnConnectionEstablished(QuicConnection connection) => _accepted.Writer.TryWrite(connection);
+
+    /// <summary>Closes every connection (EndpointShutdown), stops the loops and frees the credentials.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _accepted.Writer.TryComplete();
+        await Task.WhenAll(_endpoints.Select(e => e.StopAsync())).ConfigureAwait(false);
+        Credentials.Dispose();
+    }
+}

@@ -1,0 +1,101 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace BilbyRelay.Quic;
+
+/// <summary>Receive side: the loop writes into the input pipe; consumption by the application returns credit.</summary>
+public sealed partial class QuicStream
+{
+    // _unconsumed is set to this once reading has ended; later consumption reports then grant nothing twice.
+    private const long ReadingEnded = long.MinValue / 2;
+
+    private readonly Pipe _receivePipe;
+
+    // loop: the input pipe's writer is completed (FIN, reset, abort, connection end).
+    private bool _receiveCompleted;
+
+    // Bytes written into the input pipe and not yet consumed: +loop on receive, -application on AdvanceTo.
+    private long _unconsumed;
+
+    // Set by the application when it completes Input.
+    private volatile bool _inputReaderCompleted;
+
+    /// <summary>Loop thread, inside recv_stream_data. False when the bytes were discarded (the caller returns their credit).</summary>
+    internal bool OnDataReceived(ReadOnlySpan<byte> data, bool fin)
+    {
+        if (_receiveCompleted || _inputReaderCompleted)
+        {
+            return false;
+        }
+
+        if (!data.IsEmpty)
+        {
+            Interlocked.Add(ref _unconsumed, data.Length);
+            var writer = _receivePipe.Writer;
+            writer.Write(data);
+            // The pause threshold is disabled, so this completes synchronously and never blocks the loop.
+            var flush = writer.FlushAsync();
+            if (flush.IsCompleted)
+            {
+                flush.GetAwaiter().GetResult();
+            }
+            else
+            {
+                _ = flush.AsTask();
+            }
+        }
+
+        if (fin)
+        {
+            _receivePipe.Writer.Complete();
+            _receiveCompleted = true;
+        }
+
+        return true;
+    }
+
+    /// <summary>Loop thread: the peer sent RESET_STREAM.</summary>
+    internal void OnPeerReset(long code) =>
+        StopReceiving(new QuicStreamAbortedException(code, byPeer: true, QuicStreamAbortKind.Reset));
+
+    /// <summary>
+    /// Loop thread: no more bytes go into the input pipe. Completes its writer (with <paramref name="error"/> for
+    /// readers) and returns the connection-level credit of bytes that were buffered but will never be consumed.
+    /// </summary>
+    private void StopReceiving(Exception? error)
+    {
+        if (!_receiveCompleted)
+        {
+            _receiveCompleted = true;
+            _receivePipe.Writer.Complete(error);
+        }
+
+        if (error is not null || _inputReaderCompleted || _input.IsAborted)
+        {
+            var owed = Interlocked.Exchange(ref _unconsumed, ReadingEnded);
+            if (owed > 0)
+            {
+                _connection.ExtendCredit(this, owed, streamOpen: false);
+            }
+        }
+    }
+
+    /// <summary>Application thread (Input.AdvanceTo): bytes consumed; queue the credit for the loop.</summary>
+    internal void OnInputConsumed(long bytes)
+    {
+        if (Interlocked.Add(ref _unconsumed, -bytes) < ReadingEnded / 2)
+        {
+            return;
+        }
+
+        Interlocked.Add(ref _pendingCredit, bytes);
+        Request(0);
+    }
+
+    /// <summary>Application thread: Input was completed; anything still arriving is discarded (STOP_SENDING if not finished).</summary>
+    internal void OnInputCompleted()
+    {
+        _inputReaderCompleted = true;
+        Request(FlagInputCompleted);
+    }
+}

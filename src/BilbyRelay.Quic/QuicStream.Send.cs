@@ -1,0 +1,176 @@
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using BilbyRelay.Quic.Interop;
+using BilbyRelay.Quic.Native;
+
+namespace BilbyRelay.Quic;
+
+/// <summary>
+/// Send side. The loop is the output pipe's only reader: it hands unsent bytes to ngtcp2 by pointer (the pool's
+/// blocks are pinned) and advances the pipe only when ngtcp2 reports them acknowledged, which is what releases
+/// memory and un-pauses the writer.
+/// </summary>
+public sealed unsafe partial class QuicStream
+{
+    private readonly Pipe _sendPipe;
+
+    // loop
+    private long _sendAcked;
+    private long _sendSent;
+    private bool _finSent;
+    private bool _sendReaderCompleted;
+    private bool _nativeClosed;
+
+    // Set once by whichever abort comes first (local reset, peer STOP_SENDING, connection end).
+    private QuicStreamAbortedException? _writeAbort;
+    private volatile bool _writeAborted;
+
+    /// <summary>Loop: in its connection's round-robin send queue.</summary>
+    internal bool InSendQueue { get; set; }
+
+    /// <summary>Loop: ngtcp2 said the peer's stream window is exhausted; re-queued on extend_max_stream_data.</summary>
+    internal bool IsFlowControlBlocked { get; set; }
+
+    internal QuicStreamAbortedException? WriteAbort => Volatile.Read(ref _writeAbort);
+
+    /// <summary>Loop thread: describes unsent bytes (up to <paramref name="maxVectors"/> segments) and whether FIN may go with them.</summary>
+    internal bool TryGetSendData(ngtcp2_vec* vectors, int maxVectors, out int count, out long length, out bool fin)
+    {
+        count = 0;
+        length = 0;
+        fin = false;
+        if (_sendReaderCompleted || _finSent || _writeAborted || _nativeClosed)
+        {
+            return false;
+        }
+
+        var reader = _sendPipe.Reader;
+        if (!reader.TryRead(out var result))
+        {
+            return false;
+        }
+
+        var buffer = result.Buffer;
+        var unsent = buffer.Slice(_sendSent - _sendAcked);
+        foreach (var segment in unsent)
+        {
+            if (count == maxVectors)
+            {
+                break;
+            }
+
+            if (segment.IsEmpty)
+            {
+                continue;
+            }
+
+            vectors[count].@base = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(segment.Span));
+            vectors[count].len = (nuint)segment.Length;
+            count++;
+            length += segment.Length;
+        }
+
+        fin = result.IsCompleted && length == unsent.Length;
+
+        // Nothing consumed and nothing marked examined: marking bytes examined would make the next TryRead report
+        // no data until more is written.
+        reader.AdvanceTo(buffer.Start);
+        return count > 0 || fin;
+    }
+
+    /// <summary>Loop thread: ngtcp2 took <paramref name="bytes"/> more (and the FIN when <paramref name="finSent"/>).</summary>
+    internal void OnDataSent(long bytes, bool finSent)
+    {
+        _sendSent += bytes;
+        if (finSent)
+        {
+            _finSent = true;
+        }
+    }
+
+    /// <summary>Loop thread: everything below <paramref name="ackedEnd"/> is acknowledged and no longer used by ngtcp2.</summary>
+    internal void OnDataAcknowledged(ulong ackedEnd)
+    {
+        var acked = (long)ackedEnd;
+        if (acked <= _sendAcked || _sendReaderCompleted)
+        {
+            return;
+        }
+
+        var reader = _sendPipe.Reader;
+        if (reader.TryRead(out var result))
+        {
+            var advance = Math.Min(acked - _sendAcked, result.Buffer.Length);
+            reader.AdvanceTo(result.Buffer.GetPosition(advance));
+            _sendAcked += advance;
+        }
+    }
+
+    /// <summary>Loop thread: the peer sent STOP_SENDING (ngtcp2 answers with RESET_STREAM itself).</summary>
+    internal void OnPeerStopSending(long code) =>
+        SetWriteAbort(new QuicStreamAbortedException(code, byPeer: true, QuicStreamAbortKind.StopSending));
+
+    /// <summary>Loop thread: ngtcp2 closed the stream; it no longer references our output memory.</summary>
+    internal void OnNativeClosed(long? errorCode)
+    {
+        _nativeClosed = true;
+        if (!_receiveCompleted)
+        {
+            StopReceiving(new QuicStreamAbortedException(errorCode ?? 0, byPeer: true, QuicStreamAbortKind.Reset));
+        }
+
+        if (!_finSent && CanWrite)
+        {
+            SetWriteAbort(new QuicStreamAbortedException(errorCode ?? 0, byPeer: true, QuicStreamAbortKind.StopSending));
+        }
+
+        ReleaseSendBuffer();
+    }
+
+    /// <summary>Loop thread: the connection ended; pending and future reads/writes fail.</summary>
+    internal void OnConnectionClosed(QuicConnectionCloseInfo info)
+    {
+        var error = new QuicStreamAbortedException(NativeErrors.Describe(info), NativeErrors.ConnectionEnded(info));
+        if (!_receiveCompleted)
+        {
+            StopReceiving(error);
+        }
+
+        SetWriteAbort(error);
+    }
+
+    /// <summary>Loop thread: the ngtcp2 connection was deleted.</summary>
+    internal void OnConnectionFreed()
+    {
+        _nativeClosed = true;
+        if (!_receiveCompleted)
+        {
+            StopReceiving(new QuicStreamAbortedException("The connection ended before the stream finished.", new QuicException(QuicError.ConnectionClosed, "The connection ended.")));
+        }
+
+        ReleaseSendBuffer();
+    }
+
+    private void ReleaseSendBuffer()
+    {
+        if (!_sendReaderCompleted)
+        {
+            _sendReaderCompleted = true;
+            _sendPipe.Reader.Complete();
+        }
+    }
+
+    /// <summary>Any thread: the first abort wins; wakes a writer waiting in FlushAsync so it sees the exception.</summary>
+    private void SetWriteAbort(QuicStreamAbortedException error)
+    {
+        if (Interlocked.CompareExchange(ref _writeAbort, error, null) is null)
+        {
+            _writeAborted = true;
+            _sendPipe.Writer.CancelPendingFlush();
+        }
+    }
+
+    /// <summary>Application thread: data was flushed or the writer completed; the loop should look at the pipe.</summary>
+    internal void OnOutputFlushed() => Request(FlagFlushed);
+}

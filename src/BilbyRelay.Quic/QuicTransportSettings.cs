@@ -1,0 +1,52 @@
+namespace BilbyRelay.Quic;
+
+/// <summary>Transport parameters and local limits applied to every connection of a listener or client.</summary>
+public sealed class QuicTransportSettings
+{
+    /// <summary>Maximum idle time advertised to the peer; a silent peer is dropped after this.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(25);
+
+    /// <summary>Interval of keep-alive PINGs while the connection is otherwise idle; zero disables them.</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Concurrent bidirectional streams the peer may open.</summary>
+    public int MaxBidirectionalStreams { get; set; } = 1024;
+
+    /// <summary>Concurrent unidirectional streams the peer may open.</summary>
+    public int MaxUnidirectionalStreams { get; set; } = 256;
+
+    /// <summary>Receive flow-control window of one stream (bytes the peer may send before we consume them).</summary>
+    public long StreamReceiveWindow { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>Receive flow-control window of the whole connection.</summary>
+    public long ConnectionReceiveWindow { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Largest DATAGRAM frame the peer may send (RFC 9221); 0 disables datagrams.</summary>
+    public int MaxDatagramFrameSize { get; set; } = 65535;
+
+    /// <summary>Datagrams queued for sending per connection; beyond this <see cref="QuicConnection.TrySendDatagram"/> drops.</summary>
+    public int DatagramSendQueueCapacity { get; set; } = 1024;
+
+    /// <summary>
+    /// Unacknowledged plus unsent bytes a stream's output may hold before <c>FlushAsync</c> waits (backpressure).
+    /// Worst-case send memory is this times the number of open streams.
+    /// </summary>
+    public long StreamSendBufferLimit { get; set; } = 4L * 1024 * 1024;
+
+    /// <summary>Time allowed for the handshake before the attempt fails.</summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(IdleTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(KeepAliveInterval, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxBidirectionalStreams);
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxUnidirectionalStreams);
+        ArgumentOutOfRangeException.ThrowIfLessThan(StreamReceiveWindow, 1024);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ConnectionReceiveWindow, 1024);
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxDatagramFrameSize);
+        ArgumentOutOfRangeException.ThrowIfLessThan(DatagramSendQueueCapacity, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(StreamSendBufferLimit, 4096);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(HandshakeTimeout, TimeSpan.Zero);
+    }
+}

@@ -1,0 +1,80 @@
+using System.IO.Pipelines;
+
+namespace BilbyRelay.Quic;
+
+/// <summary>
+/// <see cref="QuicStream.Output"/>: the send pipe's writer. FlushAsync commits bytes and tells the loop; it waits
+/// while the pipe holds more than the stream's send-buffer limit of unacknowledged data. Completing sends FIN;
+/// completing with an exception resets the stream with code 0.
+/// </summary>
+internal sealed class StreamOutputWriter(QuicStream stream, PipeWriter inner) : PipeWriter
+{
+    public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
+
+    public override long UnflushedBytes => inner.UnflushedBytes;
+
+    public override void Advance(int bytes) => inner.Advance(bytes);
+
+    public override Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        ThrowIfCannotWrite();
+        return inner.GetMemory(sizeHint);
+    }
+
+    public override Span<byte> GetSpan(int sizeHint = 0)
+    {
+        ThrowIfCannotWrite();
+        return inner.GetSpan(sizeHint);
+    }
+
+    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfCannotWrite();
+        var pending = inner.FlushAsync(cancellationToken);
+        stream.OnOutputFlushed();
+        if (pending.IsCompletedSuccessfully)
+        {
+            return new ValueTask<FlushResult>(Check(pending.Result));
+        }
+
+        return AwaitFlush(pending);
+    }
+
+    public override void CancelPendingFlush() => inner.CancelPendingFlush();
+
+    public override void Complete(Exception? exception = null)
+    {
+        if (exception is not null && stream.WriteAbort is null)
+        {
+            stream.AbortWrite(0);
+        }
+
+        inner.Complete();
+        stream.OnOutputFlushed();
+    }
+
+    private async ValueTask<FlushResult> AwaitFlush(ValueTask<FlushResult> pending) => Check(await pending.ConfigureAwait(false));
+
+    private FlushResult Check(FlushResult result)
+    {
+        if (stream.WriteAbort is { } abort)
+        {
+            throw abort;
+        }
+
+        return result;
+    }
+
+    private void ThrowIfCannotWrite()
+    {
+        if (!stream.CanWrite)
+        {
+            throw new InvalidOperationException("This stream is receive-only.");
+        }
+
+        if (stream.WriteAbort is { } abort)
+        {
+            throw abort;
+        }
+    }
+}

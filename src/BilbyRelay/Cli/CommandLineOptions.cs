@@ -1,0 +1,39 @@
+using BilbyRelay.Config;
+
+namespace BilbyRelay.Cli;
+
+public enum CommandKind
+{
+    /// <summary>Run the relay until SIGTERM/SIGINT.</summary>
+    Run,
+
+    /// <summary>Validate the configuration, print it (secrets redacted) and exit.</summary>
+    CheckConfig,
+
+    Help,
+
+    Version,
+}
+
+public enum CheckConfigOutput
+{
+    Toml,
+    Json,
+}
+
+/// <summary>The parsed command line.</summary>
+public sealed class CommandLineOptions
+{
+    public CommandKind Command { get; set; } = CommandKind.Run;
+
+    public string? ConfigPath { get; set; }
+
+    /// <summary>"--config" or "-c", as typed, for messages about the file.</summary>
+    public string ConfigPathOption { get; set; } = "--config";
+
+    /// <summary>Config keys set on the command line, highest precedence.</summary>
+    public List<CommandLineSetting> Settings { get; } = [];
+
+    /// <summary>check-config only: print the effective configuration as TOML (default) or JSON.</summary>
+    public CheckConfigOutput Output { get; set; } = CheckConfigOutput.Toml;
+}

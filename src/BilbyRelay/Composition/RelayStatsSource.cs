@@ -1,0 +1,111 @@
+using BilbyRelay.Core.Events;
+using BilbyRelay.Core.Metrics;
+using BilbyRelay.Core.Relay;
+using BilbyRelay.Core.Tunnels;
+using BilbyRelay.Stats;
+
+namespace BilbyRelay.Composition;
+
+/// <summary>
+/// Serves the stats endpoint straight from the relay's live counters and tables: every request
+/// reads the current values, so nothing can drift from what the data plane counts.
+/// </summary>
+internal sealed class RelayStatsSource(RelayServer relay, Func<ManagerLinkSnapshot?> managerStatus) : IStatsSource
+{
+    private static readonly DatagramDropReason[] DatagramDropReasons = Enum.GetValues<DatagramDropReason>();
+    private static readonly StreamRefusalReason[] StreamRefusalReasons = Enum.GetValues<StreamRefusalReason>();
+
+    public HealthSnapshot GetHealth()
+    {
+        var stats = relay.GetStats();
+        return new HealthSnapshot
+        {
+            UptimeSecs = stats.UptimeSecs,
+            ConnectedEdges = stats.ConnectedEdges,
+            TotalTunnels = stats.TotalTunnels,
+            ActiveTunnels = stats.ActiveTunnels,
+            Manager = managerStatus(),
+        };
+    }
+
+    public IReadOnlyList<TunnelSnapshot> GetTunnels() =>
+        relay.ListTunnels().Select(static t => new TunnelSnapshot
+        {
+            TunnelId = Guid.Parse(t.TunnelId),
+            Protocol = t.Protocol,
+            Status = t.Status,
+            IngressEdgeId = t.IngressEdgeId,
+            EgressEdgeId = t.EgressEdgeId,
+            IngressRemoteAddr = t.IngressRemoteAddr,
+            EgressRemoteAddr = t.EgressRemoteAddr,
+            Stats = new TunnelStatsSnapshot
+            {
+                BytesIngress = t.Stats.BytesIngress,
+                BytesEgress = t.Stats.BytesEgress,
+                TcpStreamsTotal = t.Stats.TcpStreamsTotal,
+                TcpStreamsActive = t.Stats.TcpStreamsActive,
+                UdpDatagramsTotal = t.Stats.UdpDatagramsTotal,
+                UptimeSecs = t.Stats.UptimeSecs,
+            },
+        }).ToArray();
+
+    public IReadOnlyList<EdgeSnapshot> GetEdges() =>
+        relay.ListEdges().Select(static e => new EdgeSnapshot { EdgeId = e.EdgeId, RemoteAddr = e.RemoteAddr }).ToArray();
+
+    public Stats.RelayStatsSnapshot GetStats()
+    {
+        var s = relay.GetStats();
+        return new Stats.RelayStatsSnapshot
+        {
+            UptimeSecs = s.UptimeSecs,
+            ConnectedEdges = s.ConnectedEdges,
+            TotalTunnels = s.TotalTunnels,
+            ActiveTunnels = s.ActiveTunnels,
+            TotalBytesIngress = s.TotalBytesIngress,
+            TotalBytesEgress = s.TotalBytesEgress,
+            TotalBytesForwarded = s.TotalBytesForwarded,
+            TotalBandwidthBps = s.TotalBandwidthBps,
+            TotalTcpStreams = s.TotalTcpStreams,
+            ActiveTcpStreams = s.ActiveTcpStreams,
+            TotalUdpDatagrams = s.TotalUdpDatagrams,
+            PeakTunnels = s.PeakTunnels,
+            PeakEdges = s.PeakEdges,
+            ConnectionsTotal = s.ConnectionsTotal,
+        };
+    }
+
+    public MetricsSnapshot GetMetrics()
+    {
+        var s = relay.GetStats();
+        var metrics = relay.Metrics;
+        return new MetricsSnapshot
+        {
+            UptimeSeconds = s.UptimeSecs,
+            EdgesConnected = s.ConnectedEdges,
+            TunnelsTotal = s.TotalTunnels,
+            TunnelsActive = s.ActiveTunnels,
+            BytesForwardedTotal = s.TotalBytesForwarded,
+            BytesIngressTotal = s.TotalBytesIngress,
+            BytesEgressTotal = s.TotalBytesEgress,
+            TcpStreamsTotal = s.TotalTcpStreams,
+            TcpStreamsActive = s.ActiveTcpStreams,
+            UdpDatagramsTotal = s.TotalUdpDatagrams,
+            ConnectionsTotal = s.ConnectionsTotal,
+            PeakTunnels = s.PeakTunnels,
+            PeakEdges = s.PeakEdges,
+            // Every reason is listed, zeros included, so series never vanish from dashboards.
+            DatagramDrops = DatagramDropReasons.Select(r => new ReasonCount(r.ToLabel(), metrics.GetDatagramDrops(r))).ToArray(),
+            StreamRefusals = StreamRefusalReasons.Select(r => new ReasonCount(r.ToLabel(), metrics.GetStreamRefusals(r))).ToArray(),
+            EventQueueDepth = relay.Events.Count,
+            EventsDroppedTotal = relay.Events.DroppedCount,
+        };
+    }
+
+    public DeleteTunnelResult DeleteTunnel(Guid tunnelId)
+    {
+        var id = TunnelId.FromGuid(tunnelId);
+        relay.RevokeTunnel(id);
+        var result = relay.CloseTunnel(id, TunnelDownReasons.DeletedViaRestApi);
+        return new DeleteTunnelResult(result.Found, result.PeersNotified);
+    }
+}

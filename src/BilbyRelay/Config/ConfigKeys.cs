@@ -1,0 +1,408 @@
+using System.Globalization;
+using System.Net;
+using BilbyRelay.Core.Diagnostics;
+
+namespace BilbyRelay.Config;
+
+/// <summary>
+/// Every key the relay understands, in the order they are documented and printed. A key in a file
+/// that is not listed here is reported as a warning, so a typo never falls back to a default unnoticed.
+/// </summary>
+public static class ConfigKeys
+{
+    public const long MinReceiveWindow = 64 * 1024;
+    public const long MaxStreamReceiveWindow = 1024L * 1024 * 1024;
+    public const long MaxConnectionReceiveWindow = 4L * 1024 * 1024 * 1024;
+
+    /// <summary>Tables that may appear in a file; a value assigned to one of these names is a type error.</summary>
+    public static IReadOnlyList<string> Tables { get; } = ["manager"];
+
+    /// <summary>Pairs of keys that set the same thing; giving both in one source is an error.</summary>
+    public static IReadOnlyList<(string Single, string List)> Alternatives { get; } =
+    [
+        ("quic_addr", "quic_addrs"),
+        ("api_addr", "api_addrs"),
+    ];
+
+    public static IReadOnlyList<ConfigKey> All { get; } =
+    [
+        new()
+        {
+            Name = "quic_addr",
+            TypeName = "string",
+            DefaultText = "0.0.0.0:4433",
+            CommandLineOption = "--quic-addr",
+            Description = "UDP address of the QUIC listener (IPv6 as \"[::]:4433\").",
+            Apply = static (c, v) => ApplyEndpoints(v, single: true, list => c.QuicAddrs = list),
+        },
+        new()
+        {
+            Name = "quic_addrs",
+            TypeName = "list",
+            DefaultText = "[\"0.0.0.0:4433\"]",
+            CommandLineOption = "--quic-addrs",
+            Description = "Several QUIC listen addresses, e.g. dual stack [\"0.0.0.0:4433\", \"[::]:4433\"]; replaces quic_addr.",
+            Apply = static (c, v) => ApplyEndpoints(v, single: false, list => c.QuicAddrs = list),
+        },
+        new()
+        {
+            Name = "api_addr",
+            TypeName = "string",
+            DefaultText = "0.0.0.0:4480",
+            CommandLineOption = "--api-addr",
+            Description = "TCP address of the REST/stats endpoint.",
+            Apply = static (c, v) => ApplyEndpoints(v, single: true, list => c.ApiAddrs = list),
+        },
+        new()
+        {
+            Name = "api_addrs",
+            TypeName = "list",
+            DefaultText = "[\"0.0.0.0:4480\"]",
+            CommandLineOption = "--api-addrs",
+            Description = "Several REST/stats listen addresses; replaces api_addr.",
+            Apply = static (c, v) => ApplyEndpoints(v, single: false, list => c.ApiAddrs = list),
+        },
+        new()
+        {
+            Name = "public_quic_addr",
+            TypeName = "string",
+            DefaultText = "(none)",
+            CommandLineOption = "--public-quic-addr",
+            Description = "The host:port edges dial, reported to the manager; a DNS name is allowed.",
+            Apply = static (c, v) =>
+            {
+                if (v.TryGetNonEmptyString(out var text))
+                {
+                    if (EndpointText.TryValidateHostPort(text, out var error))
+                    {
+                        c.PublicQuicAddr = text;
+                    }
+                    else
+                    {
+                        v.Error(error);
+                    }
+                }
+            },
+        },
+        new()
+        {
+            Name = "tls_cert_path",
+            TypeName = "string",
+            DefaultText = "(none: self-signed)",
+            Description = "PEM certificate chain for QUIC; set together with tls_key_path.",
+            Apply = static (c, v) =>
+            {
+                if (v.TryGetNonEmptyString(out var path))
+                {
+                    c.TlsCertPath = path;
+                }
+            },
+        },
+        new()
+        {
+            Name = "tls_key_path",
+            TypeName = "string",
+            DefaultText = "(none: self-signed)",
+            Description = "PEM private key for tls_cert_path.",
+            Apply = static (c, v) =>
+            {
+                if (v.TryGetNonEmptyString(out var path))
+                {
+                    c.TlsKeyPath = path;
+                }
+            },
+        },
+        new()
+        {
+            Name = "api_token",
+            TypeName = "string",
+            DefaultText = "(none: open API)",
+            IsSecret = true,
+            Description = "Bearer token required by every REST route except /health.",
+            Apply = static (c, v) =>
+            {
+                if (v.TryGetNonEmptyString(out var token))
+                {
+                    c.ApiToken = token;
+                }
+            },
+        },
+        new()
+        {
+            Name = "require_bind_auth",
+            TypeName = "boolean",
+            DefaultText = "false",
+            Description = "Reject tunnel binds the manager has not pre-authorized.",
+            Apply = static (c, v) =>
+            {
+                if (v.TryGetBoolean(out var value))
+                {
+                    c.RequireBindAuth = value;
+                }
+            },
+        },
+        Integer("max_connections_per_ip", 64, 1, 1_000_000, "Live QUIC connections allowed from one source IP.", static (c, n) => c.MaxConnectionsPerIp = (int)n),
+        Integer("max_tunnels_per_connection", 100, 1, 1_000_000, "Tunnel slots one edge connection may hold.", static (c, n) => c.MaxTunnelsPerConnection = (int)n),
+        new()
+        {
+            Name = "log_level",
+            TypeName = "string",
+            DefaultText = "info",
+            CommandLineOption = "--log-level",
+            Description = "Least severe level logged: trace, debug, info, warn or error.",
+            Apply = static (c, v) =>
+            {
+                if (v.TryGetString(out var text))
+                {
+                    if (LogLevelText.TryParse(text, out var level))
+                    {
+                        c.LogLevel = level;
+                    }
+                    else
+                    {
+                        v.Error($"'{text}' is not a log level (trace, debug, info, warn, error)");
+                    }
+                }
+            },
+        },
+        new()
+        {
+            Name = "log_format",
+            TypeName = "string",
+            DefaultText = "text",
+            CommandLineOption = "--log-format",
+            Description = "Log line format on stderr: text or json (one object per line).",
+            Apply = static (c, v) =>
+            {
+                if (v.TryGetString(out var text))
+                {
+                    switch (text.ToLowerInvariant())
+                    {
+                        case "text":
+                            c.LogFormat = LogFormat.Text;
+                            break;
+                        case "json":
+                            c.LogFormat = LogFormat.Json;
+                            break;
+                        default:
+                            v.Error($"'{text}' is not a log format (text, json)");
+                            break;
+                    }
+                }
+            },
+        },
+        Integer("keep_alive_interval_secs", 5, 1, 600, "Seconds between QUIC keep-alive probes; must be below idle_timeout_secs.", static (c, n) => c.KeepAliveIntervalSecs = (int)n),
+        Integer("idle_timeout_secs", 25, 2, 3600, "Seconds of silence after which a QUIC connection is considered dead.", static (c, n) => c.IdleTimeoutSecs = (int)n),
+        Integer("stream_receive_window", 16L * 1024 * 1024, MinReceiveWindow, MaxStreamReceiveWindow, "Bytes buffered per stream (QUIC flow-control window).", static (c, n) => c.StreamReceiveWindow = n),
+        Integer("connection_receive_window", 64L * 1024 * 1024, MinReceiveWindow, MaxConnectionReceiveWindow, "Bytes buffered per connection across its streams.", static (c, n) => c.ConnectionReceiveWindow = n),
+        Integer("event_queue_capacity", 4096, 1, 1_048_576, "Events kept while the manager is unreachable; the oldest are dropped beyond this.", static (c, n) => c.EventQueueCapacity = (int)n),
+        new()
+        {
+            Name = "manager.enabled",
+            TypeName = "boolean",
+            DefaultText = "false",
+            Description = "Connect to the bilbycast manager.",
+            Apply = static (c, v) =>
+            {
+                if (v.TryGetBoolean(out var value))
+                {
+                    c.Manager.Enabled = value;
+                }
+            },
+        },
+        new()
+        {
+            Name = "manager.urls",
+            TypeName = "list",
+            DefaultText = "[]",
+            Description = "Manager WebSocket URLs (1-16, each wss://), tried round robin.",
+            Apply = static (c, v) => ApplyManagerUrls(c, v),
+        },
+        new()
+        {
+            Name = "manager.registration_token",
+            TypeName = "string",
+            DefaultText = "(none)",
+            IsSecret = true,
+            Description = "One-time token; replaced in the file by node_id/node_secret after registration.",
+            Apply = static (c, v) =>
+            {
+                if (v.TryGetNonEmptyString(out var token))
+                {
+                    c.Manager.RegistrationToken = token;
+                }
+            },
+        },
+        new()
+        {
+            Name = "manager.node_id",
+            TypeName = "string",
+            DefaultText = "(none)",
+            Description = "Node identity issued by the manager.",
+            Apply = static (c, v) =>
+            {
+                if (v.TryGetNonEmptyString(out var id))
+                {
+                    c.Manager.NodeId = id;
+                }
+            },
+        },
+        new()
+        {
+            Name = "manager.node_secret",
+            TypeName = "string",
+            DefaultText = "(none)",
+            IsSecret = true,
+            Description = "Node secret issued by the manager.",
+            Apply = static (c, v) =>
+            {
+                if (v.TryGetNonEmptyString(out var secret))
+                {
+                    c.Manager.NodeSecret = secret;
+                }
+            },
+        },
+        new()
+        {
+            Name = "manager.accept_self_signed_cert",
+            TypeName = "boolean",
+            DefaultText = "false",
+            Description = "Accept a self-signed manager certificate; needs BILBYCAST_ALLOW_INSECURE=1 in the environment.",
+            Apply = static (c, v) =>
+            {
+                if (v.TryGetBoolean(out var value))
+                {
+                    c.Manager.AcceptSelfSignedCert = value;
+                }
+            },
+        },
+        new()
+        {
+            Name = "manager.cert_fingerprint",
+            TypeName = "string",
+            DefaultText = "(none)",
+            Description = "SHA-256 of the manager's DER certificate, hex pairs separated by ':'.",
+            Apply = static (c, v) =>
+            {
+                if (v.TryGetNonEmptyString(out var text))
+                {
+                    if (CertificateFingerprint.TryNormalize(text, out var normalized))
+                    {
+                        c.Manager.CertFingerprint = normalized;
+                    }
+                    else
+                    {
+                        v.Error($"'{text}' is not a SHA-256 fingerprint (32 hex pairs separated by ':', e.g. ab:cd:...)");
+                    }
+                }
+            },
+        },
+    ];
+
+    private static readonly Dictionary<string, ConfigKey> ByName = All.ToDictionary(static k => k.Name, StringComparer.Ordinal);
+
+    public static ConfigKey? Find(string name) => ByName.GetValueOrDefault(name);
+
+    private static ConfigKey Integer(string name, long defaultValue, long minimum, long maximum, string description, Action<RelayConfig, long> store) => new()
+    {
+        Name = name,
+        TypeName = "integer",
+        DefaultText = defaultValue.ToString(CultureInfo.InvariantCulture),
+        Description = $"{description} Range {minimum.ToString(CultureInfo.InvariantCulture)}-{maximum.ToString(CultureInfo.InvariantCulture)}.",
+        Apply = (c, v) =>
+        {
+            if (v.TryGetInteger(minimum, maximum, out var n))
+            {
+                store(c, n);
+            }
+        },
+    };
+
+    private static void ApplyEndpoints(ConfigValueReader value, bool single, Action<IReadOnlyList<IPEndPoint>> store)
+    {
+        List<string>? texts;
+        if (single)
+        {
+            if (!value.TryGetString(out var text))
+            {
+                return;
+            }
+
+            texts = [text];
+        }
+        else if (!value.TryGetStringList(out texts))
+        {
+            return;
+        }
+
+        if (texts.Count == 0)
+        {
+            value.Error("must list at least one address");
+            return;
+        }
+
+        var endpoints = new List<IPEndPoint>(texts.Count);
+        var ok = true;
+        foreach (var text in texts)
+        {
+            if (EndpointText.TryParseListenEndpoint(text, out var endpoint, out var error))
+            {
+                endpoints.Add(endpoint);
+            }
+            else
+            {
+                value.Error(error);
+                ok = false;
+            }
+        }
+
+        if (ok)
+        {
+            store(endpoints);
+        }
+    }
+
+    private static void ApplyManagerUrls(RelayConfig config, ConfigValueReader value)
+    {
+        if (!value.TryGetStringList(out var texts))
+        {
+            return;
+        }
+
+        if (texts.Count > ManagerConfig.MaxUrls)
+        {
+            value.Error($"lists {texts.Count.ToString(CultureInfo.InvariantCulture)} URLs; at most {ManagerConfig.MaxUrls.ToString(CultureInfo.InvariantCulture)} are allowed");
+            return;
+        }
+
+        var urls = new List<Uri>(texts.Count);
+        var ok = true;
+        foreach (var text in texts)
+        {
+            if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
+            {
+                value.Error($"'{text}' is not an absolute URL");
+                ok = false;
+            }
+            else if (uri.Scheme == "ws")
+            {
+                value.Error($"'{text}' uses ws://, which is refused: the manager link carries node credentials and must use wss://");
+                ok = false;
+            }
+            else if (uri.Scheme != "wss")
+            {
+                value.Error($"'{text}' must be a wss:// URL");
+                ok = false;
+            }
+            else
+            {
+                urls.Add(uri);
+            }
+        }
+
+        if (ok)
+        {
+            config.Manager.Urls = urls;
+        }
+    }
+}

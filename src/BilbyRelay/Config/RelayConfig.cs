@@ -1,0 +1,59 @@
+using System.Net;
+using BilbyRelay.Core.Diagnostics;
+
+namespace BilbyRelay.Config;
+
+/// <summary>
+/// The effective relay configuration after defaults, file, environment and command line were
+/// merged and validated. Every property has its documented default, so <c>new RelayConfig()</c>
+/// is a runnable configuration. Keys and defaults are documented in docs/configuration.md.
+/// </summary>
+public sealed class RelayConfig
+{
+    public const int DefaultQuicPort = 4433;
+    public const int DefaultApiPort = 4480;
+
+    /// <summary>UDP addresses the QUIC listeners bind (<c>quic_addr</c> or <c>quic_addrs</c>).</summary>
+    public IReadOnlyList<IPEndPoint> QuicAddrs { get; set; } = [new IPEndPoint(IPAddress.Any, DefaultQuicPort)];
+
+    /// <summary>TCP addresses the REST/stats endpoint binds (<c>api_addr</c> or <c>api_addrs</c>).</summary>
+    public IReadOnlyList<IPEndPoint> ApiAddrs { get; set; } = [new IPEndPoint(IPAddress.Any, DefaultApiPort)];
+
+    /// <summary>The "host:port" edges should dial, reported to the manager; a host name is allowed. Null when unset.</summary>
+    public string? PublicQuicAddr { get; set; }
+
+    public string? TlsCertPath { get; set; }
+
+    public string? TlsKeyPath { get; set; }
+
+    /// <summary>Bearer token for the REST API; null leaves the API open (except DELETE, which needs a token).</summary>
+    public string? ApiToken { get; set; }
+
+    public bool RequireBindAuth { get; set; }
+
+    public int MaxConnectionsPerIp { get; set; } = 64;
+
+    public int MaxTunnelsPerConnection { get; set; } = 100;
+
+    public LogLevel LogLevel { get; set; } = LogLevel.Information;
+
+    public LogFormat LogFormat { get; set; } = LogFormat.Text;
+
+    public int KeepAliveIntervalSecs { get; set; } = 5;
+
+    public int IdleTimeoutSecs { get; set; } = 25;
+
+    /// <summary>Bytes a peer may send on one stream before the relay consumes them (QUIC flow control).</summary>
+    public long StreamReceiveWindow { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>Bytes a peer may send across all streams of one connection before the relay consumes them.</summary>
+    public long ConnectionReceiveWindow { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Events held for the manager while it is unreachable; the oldest are dropped beyond this.</summary>
+    public int EventQueueCapacity { get; set; } = 4096;
+
+    public ManagerConfig Manager { get; set; } = new();
+
+    /// <summary>The file this configuration was loaded from, or null when the relay runs without one.</summary>
+    public ConfigFile? File { get; set; }
+}

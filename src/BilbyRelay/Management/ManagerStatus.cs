@@ -1,0 +1,7 @@
+namespace BilbyRelay.Management;
+
+/// <summary>State of the manager link for <c>GET /health</c>'s <c>manager</c> block.</summary>
+/// <param name="Connected">True while a session is authenticated.</param>
+/// <param name="DisconnectedSecs">Whole seconds since the link went down (or since start if it never came up); null while connected.</param>
+/// <param name="Reconnecting">True while the link is down and the client keeps trying.</param>
+internal readonly record struct ManagerStatus(bool Connected, long? DisconnectedSecs, bool Reconnecting);

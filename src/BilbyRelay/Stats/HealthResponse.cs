@@ -1,0 +1,33 @@
+using System.Text.Json.Serialization;
+
+namespace BilbyRelay.Stats;
+
+/// <summary>The <c>GET /health</c> body: the relay's snapshot plus the fields the server owns.</summary>
+internal sealed class HealthResponse
+{
+    public HealthResponse(string version, HealthSnapshot snapshot)
+    {
+        Version = version;
+        UptimeSecs = snapshot.UptimeSecs;
+        ConnectedEdges = snapshot.ConnectedEdges;
+        TotalTunnels = snapshot.TotalTunnels;
+        ActiveTunnels = snapshot.ActiveTunnels;
+        Manager = snapshot.Manager;
+    }
+
+    /// <summary>Always <c>ok</c>: a relay that can answer is healthy.</summary>
+    public string Status => "ok";
+
+    public string Version { get; }
+
+    public long UptimeSecs { get; }
+
+    public long ConnectedEdges { get; }
+
+    public long TotalTunnels { get; }
+
+    public long ActiveTunnels { get; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ManagerLinkSnapshot? Manager { get; }
+}

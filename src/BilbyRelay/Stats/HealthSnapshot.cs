@@ -1,0 +1,16 @@
+namespace BilbyRelay.Stats;
+
+/// <summary>The relay's side of the <c>GET /health</c> body; the server adds <c>status</c> and <c>version</c>.</summary>
+internal sealed class HealthSnapshot
+{
+    public long UptimeSecs { get; init; }
+
+    public long ConnectedEdges { get; init; }
+
+    public long TotalTunnels { get; init; }
+
+    public long ActiveTunnels { get; init; }
+
+    /// <summary>Null when no manager is configured; the field is then omitted from the body.</summary>
+    public ManagerLinkSnapshot? Manager { get; init; }
+}

@@ -1,0 +1,32 @@
+namespace BilbyRelay.Stats;
+
+/// <summary>
+/// What the stats endpoint reads from the relay, and the one mutation it may ask for.
+/// Contract: every member is called on thread-pool threads, possibly concurrently, once per
+/// request; each must be thread-safe, must not block on network I/O, and must return a snapshot
+/// that the caller owns (it is serialised after the call returns).
+/// </summary>
+internal interface IStatsSource
+{
+    /// <summary>Counts for <c>GET /health</c>; cheap enough to be polled by load balancers.</summary>
+    HealthSnapshot GetHealth();
+
+    /// <summary>Every tunnel the relay knows, bound on one side or both.</summary>
+    IReadOnlyList<TunnelSnapshot> GetTunnels();
+
+    /// <summary>Every connected edge.</summary>
+    IReadOnlyList<EdgeSnapshot> GetEdges();
+
+    /// <summary>Relay-wide totals for <c>GET /api/v1/stats</c>.</summary>
+    RelayStatsSnapshot GetStats();
+
+    /// <summary>Values for every <c>/metrics</c> family.</summary>
+    MetricsSnapshot GetMetrics();
+
+    /// <summary>
+    /// Revokes the tunnel's bind authorisation and removes it, queueing <c>tunnel_down</c>
+    /// (reason <c>tunnel deleted via relay REST API</c>) to each bound side. Must not wait for
+    /// those notifications to be delivered.
+    /// </summary>
+    DeleteTunnelResult DeleteTunnel(Guid tunnelId);
+}

@@ -1,0 +1,43 @@
+namespace BilbyRelay.Stats;
+
+/// <summary>Values for every <c>/metrics</c> family; the server adds <c>bilbycast_relay_info</c> from its version.</summary>
+internal sealed class MetricsSnapshot
+{
+    public long UptimeSeconds { get; init; }
+
+    public long EdgesConnected { get; init; }
+
+    public long TunnelsTotal { get; init; }
+
+    public long TunnelsActive { get; init; }
+
+    public long BytesForwardedTotal { get; init; }
+
+    public long BytesIngressTotal { get; init; }
+
+    public long BytesEgressTotal { get; init; }
+
+    public long TcpStreamsTotal { get; init; }
+
+    public long TcpStreamsActive { get; init; }
+
+    public long UdpDatagramsTotal { get; init; }
+
+    public long ConnectionsTotal { get; init; }
+
+    public long PeakTunnels { get; init; }
+
+    public long PeakEdges { get; init; }
+
+    /// <summary>Datagrams dropped, one entry per reason label. List every reason, zeros included, so series never vanish.</summary>
+    public IReadOnlyList<ReasonCount> DatagramDrops { get; init; } = [];
+
+    /// <summary>Data streams refused before splicing, one entry per reason label (zeros included).</summary>
+    public IReadOnlyList<ReasonCount> StreamRefusals { get; init; } = [];
+
+    /// <summary>Events waiting for the manager link.</summary>
+    public long EventQueueDepth { get; init; }
+
+    /// <summary>Events discarded because the bounded queue was full.</summary>
+    public long EventsDroppedTotal { get; init; }
+}

@@ -1,0 +1,112 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Text;
+
+namespace BilbyRelay.Stats;
+
+/// <summary>
+/// Renders <c>/metrics</c> in the Prometheus text exposition format 0.0.4: every family has
+/// <c># HELP</c> and <c># TYPE</c>; counters end in <c>_total</c> and gauges do not, except
+/// <c>bilbycast_relay_tunnels_total</c>, a gauge kept under the name upstream dashboards query.
+/// Writes bytes straight into the given buffer; no intermediate strings.
+/// </summary>
+internal static class PrometheusTextWriter
+{
+    public static void Write(IBufferWriter<byte> output, string version, MetricsSnapshot metrics)
+    {
+        WriteHeader(output, "bilbycast_relay_info"u8, "Relay server information."u8, Gauge);
+        output.Write("bilbycast_relay_info{version=\""u8);
+        WriteLabelValue(output, version);
+        output.Write("\"} 1\n"u8);
+
+        WriteFamily(output, "bilbycast_relay_uptime_seconds"u8, "Relay uptime in seconds."u8, Gauge, metrics.UptimeSeconds);
+        WriteFamily(output, "bilbycast_relay_edges_connected"u8, "Number of connected edge nodes."u8, Gauge, metrics.EdgesConnected);
+        WriteFamily(output, "bilbycast_relay_tunnels_total"u8, "Total number of tunnels (active + pending)."u8, Gauge, metrics.TunnelsTotal);
+        WriteFamily(output, "bilbycast_relay_tunnels_active"u8, "Number of active tunnels."u8, Gauge, metrics.TunnelsActive);
+        WriteFamily(output, "bilbycast_relay_bytes_forwarded_total"u8, "Total bytes forwarded (ingress + egress) across all tunnels."u8, Counter, metrics.BytesForwardedTotal);
+        WriteFamily(output, "bilbycast_relay_bytes_ingress_total"u8, "Total bytes received from ingress edges."u8, Counter, metrics.BytesIngressTotal);
+        WriteFamily(output, "bilbycast_relay_bytes_egress_total"u8, "Total bytes received from egress edges."u8, Counter, metrics.BytesEgressTotal);
+        WriteFamily(output, "bilbycast_relay_tcp_streams_total"u8, "Total TCP streams forwarded."u8, Counter, metrics.TcpStreamsTotal);
+        WriteFamily(output, "bilbycast_relay_tcp_streams_active"u8, "Currently active TCP streams being forwarded."u8, Gauge, metrics.TcpStreamsActive);
+        WriteFamily(output, "bilbycast_relay_udp_datagrams_total"u8, "Total UDP datagrams forwarded."u8, Counter, metrics.UdpDatagramsTotal);
+        WriteFamily(output, "bilbycast_relay_connections_total"u8, "Total QUIC connections accepted since startup."u8, Counter, metrics.ConnectionsTotal);
+        WriteFamily(output, "bilbycast_relay_peak_tunnels"u8, "Peak number of concurrent active tunnels."u8, Gauge, metrics.PeakTunnels);
+        WriteFamily(output, "bilbycast_relay_peak_edges"u8, "Peak number of concurrent connected edges."u8, Gauge, metrics.PeakEdges);
+
+        WriteReasonFamily(output, "bilbycast_relay_datagram_drops_total"u8, "Datagrams dropped instead of forwarded, by reason."u8, metrics.DatagramDrops);
+        WriteReasonFamily(output, "bilbycast_relay_stream_refusals_total"u8, "Data streams refused before forwarding, by reason."u8, metrics.StreamRefusals);
+
+        WriteFamily(output, "bilbycast_relay_event_queue_depth"u8, "Events queued for delivery to the manager."u8, Gauge, metrics.EventQueueDepth);
+        WriteFamily(output, "bilbycast_relay_events_dropped_total"u8, "Events discarded because the bounded event queue was full."u8, Counter, metrics.EventsDroppedTotal);
+    }
+
+    private static ReadOnlySpan<byte> Gauge => "gauge"u8;
+
+    private static ReadOnlySpan<byte> Counter => "counter"u8;
+
+    private static void WriteFamily(IBufferWriter<byte> output, ReadOnlySpan<byte> name, ReadOnlySpan<byte> help, ReadOnlySpan<byte> type, long value)
+    {
+        WriteHeader(output, name, help, type);
+        output.Write(name);
+        output.Write(" "u8);
+        WriteValue(output, value);
+    }
+
+    private static void WriteReasonFamily(IBufferWriter<byte> output, ReadOnlySpan<byte> name, ReadOnlySpan<byte> help, IReadOnlyList<ReasonCount> counts)
+    {
+        WriteHeader(output, name, help, Counter);
+        foreach (ReasonCount count in counts)
+        {
+            output.Write(name);
+            output.Write("{reason=\""u8);
+            WriteLabelValue(output, count.Reason);
+            output.Write("\"} "u8);
+            WriteValue(output, count.Count);
+        }
+    }
+
+    private static void WriteHeader(IBufferWriter<byte> output, ReadOnlySpan<byte> name, ReadOnlySpan<byte> help, ReadOnlySpan<byte> type)
+    {
+        output.Write("# HELP "u8);
+        output.Write(name);
+        output.Write(" "u8);
+        output.Write(help);
+        output.Write("\n# TYPE "u8);
+        output.Write(name);
+        output.Write(" "u8);
+        output.Write(type);
+        output.Write("\n"u8);
+    }
+
+    private static void WriteValue(IBufferWriter<byte> output, long value)
+    {
+        Span<byte> span = output.GetSpan(21);
+        Utf8Formatter.TryFormat(value, span, out int written);
+        span[written] = (byte)'\n';
+        output.Advance(written + 1);
+    }
+
+    /// <summary>Label values escape backslash, double quote and line feed (format 0.0.4); everything else is UTF-8 as is.</summary>
+    private static void WriteLabelValue(IBufferWriter<byte> output, string value)
+    {
+        foreach (Rune rune in value.EnumerateRunes())
+        {
+            switch (rune.Value)
+            {
+                case '\\':
+                    output.Write("\\\\"u8);
+                    break;
+                case '"':
+                    output.Write("\\\""u8);
+                    break;
+                case '\n':
+                    output.Write("\\n"u8);
+                    break;
+                default:
+                    Span<byte> span = output.GetSpan(4);
+                    output.Advance(rune.EncodeToUtf8(span));
+                    break;
+            }
+        }
+    }
+}

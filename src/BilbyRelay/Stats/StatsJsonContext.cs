@@ -1,0 +1,13 @@
+using System.Text.Json.Serialization;
+
+namespace BilbyRelay.Stats;
+
+/// <summary>Source-generated serialisers for every stats body; field names are snake_case as the bilbycast tools expect.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, GenerationMode = JsonSourceGenerationMode.Serialization)]
+[JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(TunnelListResponse))]
+[JsonSerializable(typeof(EdgeListResponse))]
+[JsonSerializable(typeof(RelayStatsSnapshot))]
+[JsonSerializable(typeof(TunnelDeletedResponse))]
+[JsonSerializable(typeof(ErrorResponse))]
+internal sealed partial class StatsJsonContext : JsonSerializerContext;

@@ -1,0 +1,62 @@
+using System.Net;
+using BilbyRelay.Composition;
+using BilbyRelay.Config;
+using BilbyRelay.Core.Diagnostics;
+using BilbyRelay.Core.Events;
+using BilbyRelay.Core.Relay;
+using BilbyRelay.Edges;
+using BilbyRelay.EdgeSimulator;
+using BilbyRelay.Quic;
+
+namespace BilbyRelay.FunctionalTests.Infrastructure;
+
+/// <summary>
+/// The relay's data plane running in the test process on an ephemeral loopback port: the same
+/// configuration mapping and components the executable composes, minus the process around them.
+/// </summary>
+internal sealed class InProcessRelay : IAsyncDisposable
+{
+    private readonly EdgeListenerComponent _listener;
+    private readonly EventRecorder _events;
+
+    private InProcessRelay(RelayServer relay, EdgeListenerComponent listener)
+    {
+        Relay = relay;
+        _listener = listener;
+        _events = new EventRecorder(relay.Events);
+    }
+
+    public RelayServer Relay { get; }
+
+    public IPEndPoint Endpoint => _listener.LocalEndPoints[0];
+
+    public EventRecorder Events => _events;
+
+    public static async Task<InProcessRelay> StartAsync(Action<RelayConfig>? configure = null)
+    {
+        var config = new RelayConfig { QuicAddrs = [new IPEndPoint(IPAddress.Loopback, 0)] };
+        configure?.Invoke(config);
+        var log = new Logger(NullLogSink.Instance, "test");
+        var relay = new RelayServer(new RelayOptions
+        {
+            MaxConnectionsPerIp = config.MaxConnectionsPerIp,
+            MaxTunnelsPerConnection = config.MaxTunnelsPerConnection,
+            RequireBindAuth = config.RequireBindAuth,
+            SoftwareVersion = "test",
+            EventQueueCapacity = config.EventQueueCapacity,
+        });
+        var listener = new EdgeListenerComponent(relay, RelayComposition.QuicOptions(config, log), log);
+        await listener.StartAsync(CancellationToken.None);
+        return new InProcessRelay(relay, listener);
+    }
+
+    public Task<SimulatedEdge> ConnectEdgeAsync(SimulatedEdgeOptions? options = null) =>
+        SimulatedEdge.ConnectAsync(Endpoint, options, TestTimeouts.Token());
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeouts.Default);
+        await _listener.StopAsync(timeout.Token);
+        _events.Dispose();
+    }
+}

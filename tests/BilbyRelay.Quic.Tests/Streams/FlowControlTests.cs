@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using Xunit;
+
+namespace BilbyRelay.Quic.Tests.Streams;
+
+public sealed class FlowControlTests
+{
+    [Fact]
+    public async Task SlowReader_MakesWriterWaitWithBoundedMemory_AndResumes()
+    {
+        const long sendLimit = 256 * 1024;
+        const long window = 256 * 1024;
+        await using var listener = QuicTestEnvironment.StartListener(o =>
+        {
+            o.Transport.StreamReceiveWindow = window;
+            o.Transport.ConnectionReceiveWindow = 4 * window;
+        });
+        var (client, server) = await QuicTestEnvironment.ConnectPairAsync(listener, o => o.Transport.StreamSendBufferLimit = sendLimit);
+        await using (client)
+        await using (server)
+        {
+            var clientStream = await client.OpenStreamAsync(bidirectional: true);
+            var chunk = new byte[16 * 1024];
+            long written = 0;
+            Task<System.IO.Pipelines.FlushResult> blocked = Task.FromResult(default(System.IO.Pipelines.FlushResult));
+
+            // Write until a flush does not complete: the peer's window and our send buffer are both full.
+            var watch = Stopwatch.StartNew();
+            while (watch.Elapsed < QuicTestEnvironment.Timeout)
+            {
+                blocked = clientStream.Output.WriteAsync(chunk).AsTask();
+                written += chunk.Length;
+                var finished = await Task.WhenAny(blocked, Task.Delay(500));
+                if (finished != blocked)
+                {
+                    break;
+                }
+            }
+
+            Assert.False(blocked.IsCompleted);
+            // Outstanding bytes are bounded by the peer's window plus our send buffer (plus one chunk in flight).
+            Assert.InRange(written, sendLimit, window + sendLimit + (2 * chunk.Length));
+            Assert.False(blocked.IsCompleted);
+
+            // The reader starts consuming: the writer resumes and everything arrives.
+            var serverStream = await server.AcceptStreamAsync();
+            var reading = StreamData.ReadToEndAsync(serverStream.Input);
+            await blocked.WaitAsync(QuicTestEnvironment.Timeout);
+            await clientStream.Output.WriteAsync(chunk);
+            written += chunk.Length;
+            await clientStream.Output.CompleteAsync();
+            var (length, _) = await reading.WaitAsync(QuicTestEnvironment.Timeout);
+            Assert.Equal(written, length);
+        }
+    }
+
+    [Fact]
+    public async Task PeerStreamLimit_1025thOpenWaitsUntilAStreamCloses()
+    {
+        await using var listener = QuicTestEnvironment.StartListener();
+        var (client, server) = await QuicTestEnvironment.ConnectPairAsync(listener);
+        await using (client)
+        await using (server)
+        {
+            var streams = new List<QuicStream>();
+            for (var i = 0; i < 1024; i++)
+            {
+                var stream = await client.OpenStreamAsync(bidirectional: true).AsTask().WaitAsync(QuicTestEnvironment.Timeout);
+                await stream.Output.WriteAsync(new byte[1]);
+                streams.Add(stream);
+            }
+
+            var accepted = new List<QuicStream>();
+            for (var i = 0; i < 1024; i++)
+            {
+                accepted.Add(await server.AcceptStreamAsync().AsTask().WaitAsync(QuicTestEnvironment.Timeout));
+            }
+
+            var waiting = client.OpenStreamAsync(bidirectional: true).AsTask();
+            // No event can tell that something did NOT happen; a real round trip on another stream proves the
+            // connection is live while the open still waits.
+            await streams[1].Output.WriteAsync(new byte[1]);
+            await StreamData.ReadExactlyAsync(accepted[1].Input, 2);
+            await accepted[1].Output.WriteAsync(new byte[1]);
+            await StreamData.ReadExactlyAsync(streams[1].Input, 1);
+            Assert.False(waiting.IsCompleted);
+
+            // Finish stream 0 both ways: the server grants one more stream.
+            await streams[0].Output.CompleteAsync();
+            await StreamData.ReadToEndAsync(accepted[0].Input);
+            await accepted[0].Output.CompleteAsync();
+            await StreamData.ReadToEndAsync(streams[0].Input);
+
+            var opened = await waiting.WaitAsync(QuicTestEnvironment.Timeout);
+            Assert.Equal(1024 * 4, opened.StreamId);
+        }
+    }
+}

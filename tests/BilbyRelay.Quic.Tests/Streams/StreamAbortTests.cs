@@ -1,0 +1,117 @@
+using Xunit;
+
+namespace BilbyRelay.Quic.Tests.Streams;
+
+public sealed class StreamAbortTests
+{
+    [Fact]
+    public async Task AbortWrite_IsSeenByPeerReaderAsResetWithCode()
+    {
+        await using var listener = QuicTestEnvironment.StartListener();
+        var (client, server) = await QuicTestEnvironment.ConnectPairAsync(listener);
+        await using (client)
+        await using (server)
+        {
+            var clientStream = await client.OpenStreamAsync(bidirectional: true);
+            await clientStream.Output.WriteAsync(new byte[100]);
+            var serverStream = await server.AcceptStreamAsync();
+            await StreamData.ReadExactlyAsync(serverStream.Input, 100);
+
+            clientStream.AbortWrite(42);
+
+            var error = await Assert.ThrowsAsync<QuicStreamAbortedException>(async () => await StreamData.ReadToEndAsync(serverStream.Input));
+            Assert.Equal(42, error.ApplicationErrorCode);
+            Assert.True(error.ByPeer);
+            Assert.Equal(QuicStreamAbortKind.Reset, error.Kind);
+            await Assert.ThrowsAsync<QuicStreamAbortedException>(async () => await clientStream.Output.WriteAsync(new byte[1]));
+        }
+    }
+
+    [Fact]
+    public async Task AbortRead_IsSeenByPeerWriterAsStopSendingWithCode()
+    {
+        await using var listener = QuicTestEnvironment.StartListener();
+        var (client, server) = await QuicTestEnvironment.ConnectPairAsync(listener);
+        await using (client)
+        await using (server)
+        {
+            var clientStream = await client.OpenStreamAsync(bidirectional: true);
+            await clientStream.Output.WriteAsync(new byte[10]);
+            var serverStream = await server.AcceptStreamAsync();
+
+            serverStream.AbortRead(7);
+
+            var error = await Assert.ThrowsAsync<QuicStreamAbortedException>(async () =>
+            {
+                // The writer learns about STOP_SENDING asynchronously; keep writing until it does.
+                var chunk = new byte[16 * 1024];
+                for (var i = 0; i < 100_000; i++)
+                {
+                    await clientStream.Output.WriteAsync(chunk);
+                }
+            });
+            Assert.Equal(7, error.ApplicationErrorCode);
+            Assert.True(error.ByPeer);
+            Assert.Equal(QuicStreamAbortKind.StopSending, error.Kind);
+            var local = await Assert.ThrowsAsync<QuicStreamAbortedException>(async () => await serverStream.Input.ReadAsync());
+            Assert.False(local.ByPeer);
+        }
+    }
+
+    [Fact]
+    public async Task Abort_BothDirections_PeerSeesResetAndStopSending()
+    {
+        await using var listener = QuicTestEnvironment.StartListener();
+        var (client, server) = await QuicTestEnvironment.ConnectPairAsync(listener);
+        await using (client)
+        await using (server)
+        {
+            var clientStream = await client.OpenStreamAsync(bidirectional: true);
+            await clientStream.Output.WriteAsync(new byte[1]);
+            var serverStream = await server.AcceptStreamAsync();
+            await StreamData.ReadExactlyAsync(serverStream.Input, 1);
+
+            clientStream.Abort(9);
+
+            var readError = await Assert.ThrowsAsync<QuicStreamAbortedException>(async () => await StreamData.ReadToEndAsync(serverStream.Input));
+            Assert.Equal(9, readError.ApplicationErrorCode);
+            var writeError = await Assert.ThrowsAsync<QuicStreamAbortedException>(async () =>
+            {
+                for (var i = 0; i < 100_000; i++)
+                {
+                    await serverStream.Output.WriteAsync(new byte[16 * 1024]);
+                }
+            });
+            Assert.Equal(9, writeError.ApplicationErrorCode);
+            Assert.Equal(QuicStreamAbortKind.StopSending, writeError.Kind);
+        }
+    }
+
+    [Fact]
+    public async Task ConnectionClose_FailsOpenStreamsOnBothSides()
+    {
+        await using var listener = QuicTestEnvironment.StartListener();
+        var (client, server) = await QuicTestEnvironment.ConnectPairAsync(listener);
+        await using (server)
+        {
+            var clientStream = await client.OpenStreamAsync(bidirectional: true);
+            await clientStream.Output.WriteAsync(new byte[1]);
+            var serverStream = await server.AcceptStreamAsync();
+            await StreamData.ReadExactlyAsync(serverStream.Input, 1);
+
+            client.Close(5, "bye");
+
+            var error = await Assert.ThrowsAsync<QuicStreamAbortedException>(async () => await StreamData.ReadToEndAsync(serverStream.Input));
+            Assert.Equal(QuicStreamAbortKind.ConnectionClosed, error.Kind);
+            await Assert.ThrowsAsync<QuicStreamAbortedException>(async () => await clientStream.Output.WriteAsync(new byte[1]));
+            var closed = await server.Closed.WaitAsync(QuicTestEnvironment.Timeout);
+            Assert.Equal(QuicCloseReason.PeerClose, closed.Reason);
+            Assert.Equal(5, closed.ApplicationErrorCode);
+            Assert.Equal("bye", closed.ReasonPhrase);
+            var clientClosed = await client.Closed;
+            Assert.Equal(QuicCloseReason.LocalClose, clientClosed.Reason);
+            var acceptError = await Assert.ThrowsAsync<QuicException>(async () => await server.AcceptStreamAsync());
+            Assert.Equal(QuicError.ConnectionClosed, acceptError.Error);
+        }
+    }
+}

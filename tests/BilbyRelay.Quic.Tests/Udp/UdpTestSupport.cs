@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Net;
+using BilbyRelay.Quic.Udp;
+
+namespace BilbyRelay.Quic.Tests.Udp;
+
+/// <summary>Helpers shared by the UDP tests: loopback sockets and event-driven (never sleeping) receive.</summary>
+internal static class UdpTestSupport
+{
+    /// <summary>Upper bound for waiting on loopback delivery; only reached when a test is failing.</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    public static UdpBatchSocket BindLoopbackV4() => UdpBatchSocket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+
+    public static UdpBatchSocket BindLoopbackV6() => UdpBatchSocket.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+
+    public static byte[] Sockaddr(IPEndPoint endPoint)
+    {
+        var buffer = new byte[SocketAddressCodec.MaxLength];
+        return buffer[..SocketAddressCodec.Write(endPoint, buffer)];
+    }
+
+    /// <summary>A deterministic payload whose bytes depend on its index, so any mix-up shows.</summary>
+    public static byte[] Pattern(int index, int length)
+    {
+        var payload = new byte[length];
+        for (var i = 0; i < length; i++)
+        {
+            payload[i] = (byte)((index * 31) + (i * 7) + 1);
+        }
+
+        return payload;
+    }
+
+    /// <summary>A received datagram copied out of the batch.</summary>
+    public sealed record Datagram(byte[] Payload, IPEndPoint Source, bool Truncated);
+
+    /// <summary>
+    /// Receives until <paramref name="expected"/> datagrams arrived, waiting on epoll readiness between batches;
+    /// gives up after <see cref="Patience"/> and returns what arrived.
+    /// </summary>
+    public static List<Datagram> ReceiveAtLeast(UdpBatchSocket socket, UdpReceiveBatch batch, int expected)
+    {
+        var received = new List<Datagram>();
+        using var poller = new EventLoopPoller();
+        poller.Register(socket.Handle);
+        var events = new PollEvent[4];
+        var clock = Stopwatch.StartNew();
+        while (received.Count < expected && clock.Elapsed < Patience)
+        {
+            var count = socket.ReceiveBatch(batch);
+            for (var i = 0; i < count; i++)
+            {
+                received.Add(new Datagram(
+                    batch.Payload(i).ToArray(),
+                    SocketAddressCodec.Read(batch.SourceAddress(i)),
+                    batch.IsTruncated(i)));
+            }
+
+            if (count == 0)
+            {
+                var remaining = Patience - clock.Elapsed;
+                _ = poller.Wait(Math.Max(1, (int)remaining.TotalMilliseconds), events);
+            }
+        }
+
+        return received;
+    }
+}

@@ -1,0 +1,2 @@
+// Shared by every test file in this project.
+global using Xunit;

@@ -1,0 +1,83 @@
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using BilbyRelay.Management;
+
+namespace BilbyRelay.Tests.Management;
+
+public sealed class ManagerCertificatePolicyTests
+{
+    private static readonly Func<string, string?> NoEnvironment = _ => null;
+    private static readonly Func<string, string?> InsecureAllowed = name => name == "BILBYCAST_ALLOW_INSECURE" ? "1" : null;
+
+    private static ManagerOptions Options(bool acceptSelfSigned = false, string? fingerprint = null) => new()
+    {
+        Urls = [new Uri("wss://m.example/ws")],
+        RegistrationToken = "t",
+        SoftwareVersion = "1",
+        AcceptSelfSignedCert = acceptSelfSigned,
+        CertFingerprint = fingerprint,
+    };
+
+    private static X509Certificate2 CreateCertificate()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=manager.test", key, HashAlgorithmName.SHA256);
+        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+    }
+
+    [Fact]
+    public void Create_SelfSignedWithoutEnvironmentFlag_RefusedWithDocumentedMessage()
+    {
+        var error = Assert.Throws<ManagerConnectException>(() => ManagerCertificatePolicy.Create(Options(acceptSelfSigned: true), NoEnvironment));
+
+        Assert.Equal("accept_self_signed_cert requires BILBYCAST_ALLOW_INSECURE=1 in the environment", error.Message);
+        Assert.Throws<ManagerConnectException>(() => ManagerCertificatePolicy.Create(
+            Options(acceptSelfSigned: true), name => name == "BILBYCAST_ALLOW_INSECURE" ? "true" : null));
+    }
+
+    [Fact]
+    public void Validate_SelfSignedWithEnvironmentFlag_AcceptsUntrustedCertificate()
+    {
+        using var certificate = CreateCertificate();
+        var policy = ManagerCertificatePolicy.Create(Options(acceptSelfSigned: true), InsecureAllowed);
+
+        Assert.True(policy.Validate(certificate, SslPolicyErrors.RemoteCertificateChainErrors | SslPolicyErrors.RemoteCertificateNameMismatch));
+    }
+
+    [Fact]
+    public void Validate_Default_RequiresSystemTrust()
+    {
+        using var certificate = CreateCertificate();
+        var policy = ManagerCertificatePolicy.Create(Options(), NoEnvironment);
+
+        Assert.True(policy.Validate(certificate, SslPolicyErrors.None));
+        Assert.False(policy.Validate(certificate, SslPolicyErrors.RemoteCertificateChainErrors));
+        Assert.Contains("not trusted", policy.Rejection, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_Fingerprint_PinsTheExactCertificate()
+    {
+        using var pinned = CreateCertificate();
+        using var other = CreateCertificate();
+        var fingerprint = CertificateFingerprints.Sha256(pinned).ToUpperInvariant();
+        var policy = ManagerCertificatePolicy.Create(Options(fingerprint: fingerprint), NoEnvironment);
+
+        Assert.True(policy.Validate(pinned, SslPolicyErrors.RemoteCertificateChainErrors));
+        Assert.False(policy.Validate(other, SslPolicyErrors.None));
+        Assert.StartsWith("certificate fingerprint mismatch", policy.Rejection, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sha256_FormatsLowercaseColonSeparatedPairs()
+    {
+        using var certificate = CreateCertificate();
+
+        var fingerprint = CertificateFingerprints.Sha256(certificate);
+
+        Assert.True(CertificateFingerprints.IsWellFormed(fingerprint));
+        Assert.Equal(fingerprint.ToLowerInvariant(), fingerprint);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(certificate.RawData)), fingerprint.Replace(":", string.Empty, StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,41 @@
+using BilbyRelay.Core.Diagnostics;
+using BilbyRelay.Management;
+
+namespace BilbyRelay.Tests.Management;
+
+public sealed class ManagerClientTests
+{
+    [Fact]
+    public void Constructor_InvalidOptions_ThrowsWithConfigKey()
+    {
+        var options = new ManagerOptions
+        {
+            Urls = [new Uri("ws://manager.example/ws")],
+            RegistrationToken = "t",
+            SoftwareVersion = "1",
+        };
+        var queue = new ManagerEventQueue();
+
+        var error = Assert.Throws<ArgumentException>(() => new ManagerClient(options, new FakeManagedRelay(), queue, queue, new FakeCredentialStore(), Logger.Null));
+
+        Assert.Contains("manager.urls[0]", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StopAsync_NeverStarted_CompletesWithIdleStatus()
+    {
+        var options = new ManagerOptions
+        {
+            Urls = [new Uri("wss://manager.example/ws")],
+            RegistrationToken = "t",
+            SoftwareVersion = "1",
+        };
+        var queue = new ManagerEventQueue();
+        await using var client = new ManagerClient(options, new FakeManagedRelay(), queue, queue, new FakeCredentialStore(), Logger.Null);
+
+        await client.StopAsync(CancellationToken.None);
+
+        Assert.Equal(new ManagerStatus(false, 0, false), client.Status);
+        Assert.Equal(0, client.Counters.ConnectAttempts);
+    }
+}

@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+using BilbyRelay.Stats;
+
+namespace BilbyRelay.Tests.Stats;
+
+/// <summary>A relay stand-in with fixed, recognisable values; records every delete it is asked for.</summary>
+internal sealed class FakeStatsSource : IStatsSource
+{
+    public static readonly Guid ActiveTunnelId = Guid.Parse("6f1c2a4e-9b7d-4c1e-8a2f-0123456789ab");
+    public static readonly Guid WaitingTunnelId = Guid.Parse("00000000-1111-2222-3333-444444444444");
+
+    public ManagerLinkSnapshot? Manager { get; set; }
+
+    public bool FailReads { get; set; }
+
+    public ConcurrentQueue<Guid> DeleteRequests { get; } = new();
+
+    public HealthSnapshot GetHealth() => new()
+    {
+        UptimeSecs = 42,
+        ConnectedEdges = 2,
+        TotalTunnels = 2,
+        ActiveTunnels = 1,
+        Manager = Manager,
+    };
+
+    public IReadOnlyList<TunnelSnapshot> GetTunnels()
+    {
+        ThrowIfFailing();
+        return
+        [
+            new TunnelSnapshot
+            {
+                TunnelId = ActiveTunnelId,
+                Protocol = "tcp",
+                Status = "active",
+                IngressEdgeId = "edge-a",
+                EgressEdgeId = "edge-b",
+                IngressRemoteAddr = "192.0.2.1:50000",
+                EgressRemoteAddr = "[2001:db8::1]:50001",
+                Stats = new TunnelStatsSnapshot
+                {
+                    BytesIngress = 1000,
+                    BytesEgress = 2000,
+                    TcpStreamsTotal = 3,
+                    TcpStreamsActive = 1,
+                    UdpDatagramsTotal = 0,
+                    UptimeSecs = 30,
+                },
+            },
+            new TunnelSnapshot
+            {
+                TunnelId = WaitingTunnelId,
+                Protocol = "udp",
+                Status = "waiting_egress",
+                IngressEdgeId = "edge-a",
+                IngressRemoteAddr = "192.0.2.1:50000",
+                Stats = new TunnelStatsSnapshot { UdpDatagramsTotal = 7, UptimeSecs = 5 },
+            },
+        ];
+    }
+
+    public IReadOnlyList<EdgeSnapshot> GetEdges() =>
+    [
+        new EdgeSnapshot { EdgeId = "edge-a", RemoteAddr = "192.0.2.1:50000" },
+        new EdgeSnapshot { EdgeId = "edge-\"b\"", RemoteAddr = "[2001:db8::1]:50001" },
+    ];
+
+    public RelayStatsSnapshot GetStats() => new()
+    {
+        UptimeSecs = 42,
+        ConnectedEdges = 2,
+        TotalTunnels = 2,
+        ActiveTunnels = 1,
+        TotalBytesIngress = 1000,
+        TotalBytesEgress = 2000,
+        TotalBytesForwarded = 3000,
+        TotalBandwidthBps = 125,
+        TotalTcpStreams = 3,
+        ActiveTcpStreams = 1,
+        TotalUdpDatagrams = 7,
+        PeakTunnels = 4,
+        PeakEdges = 5,
+        ConnectionsTotal = 9,
+    };
+
+    public MetricsSnapshot GetMetrics() => new()
+    {
+        UptimeSeconds = 42,
+        EdgesConnected = 2,
+        TunnelsTotal = 2,
+        TunnelsActive = 1,
+        BytesForwardedTotal = 3000,
+        BytesIngressTotal = 1000,
+        BytesEgressTotal = 2000,
+        TcpStreamsTotal = 3,
+        TcpStreamsActive = 1,
+        UdpDatagramsTotal = 7,
+        ConnectionsTotal = 9,
+        PeakTunnels = 4,
+        PeakEdges = 5,
+        DatagramDrops = [new("no_peer", 11), new("queue_full", 0), new("odd \"label\"\\\n", 1)],
+        StreamRefusals = [new("bad_header", 6), new("unknown_tunnel", 0)],
+        EventQueueDepth = 12,
+        EventsDroppedTotal = 13,
+    };
+
+    public DeleteTunnelResult DeleteTunnel(Guid tunnelId)
+    {
+        DeleteRequests.Enqueue(tunnelId);
+        return tunnelId == ActiveTunnelId ? new DeleteTunnelResult(true, 2)
+            : tunnelId == WaitingTunnelId ? new DeleteTunnelResult(true, 1)
+            : new DeleteTunnelResult(false, 0);
+    }
+
+    private void ThrowIfFailing()
+    {
+        if (FailReads)
+        {
+            throw new InvalidOperationException("relay state unavailable");
+        }
+    }
+}

@@ -1,0 +1,170 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text;
+using BilbyRelay.Stats;
+using Xunit;
+
+namespace BilbyRelay.Tests.Stats;
+
+/// <summary>The <c>/metrics</c> exposition: family set, format and promtool's verdict.</summary>
+public sealed class PrometheusTextWriterTests
+{
+    private const string PromtoolPath = "/usr/bin/promtool";
+
+    private static readonly HashSet<string> s_gaugesNamedTotal = ["bilbycast_relay_tunnels_total"];
+
+    private static readonly Dictionary<string, string> s_expectedFamilies = new()
+    {
+        ["bilbycast_relay_info"] = "gauge",
+        ["bilbycast_relay_uptime_seconds"] = "gauge",
+        ["bilbycast_relay_edges_connected"] = "gauge",
+        ["bilbycast_relay_tunnels_total"] = "gauge",
+        ["bilbycast_relay_tunnels_active"] = "gauge",
+        ["bilbycast_relay_bytes_forwarded_total"] = "counter",
+        ["bilbycast_relay_bytes_ingress_total"] = "counter",
+        ["bilbycast_relay_bytes_egress_total"] = "counter",
+        ["bilbycast_relay_tcp_streams_total"] = "counter",
+        ["bilbycast_relay_tcp_streams_active"] = "gauge",
+        ["bilbycast_relay_udp_datagrams_total"] = "counter",
+        ["bilbycast_relay_connections_total"] = "counter",
+        ["bilbycast_relay_peak_tunnels"] = "gauge",
+        ["bilbycast_relay_peak_edges"] = "gauge",
+        ["bilbycast_relay_datagram_drops_total"] = "counter",
+        ["bilbycast_relay_stream_refusals_total"] = "counter",
+        ["bilbycast_relay_event_queue_depth"] = "gauge",
+        ["bilbycast_relay_events_dropped_total"] = "counter",
+    };
+
+    [Fact]
+    public void Write_EmitsEveryFamilyWithHelpTypeAndValidSamples()
+    {
+        string text = Render("1.2.3", new FakeStatsSource().GetMetrics());
+
+        (IReadOnlyDictionary<string, string> families, IReadOnlyList<string> problems) = PrometheusExpositionChecker.Check(text, s_gaugesNamedTotal);
+
+        Assert.Empty(problems);
+        Assert.Equal(s_expectedFamilies.OrderBy(f => f.Key), families.OrderBy(f => f.Key));
+    }
+
+    [Fact]
+    public void Write_EmitsTheSnapshotValues()
+    {
+        string text = Render("1.2.3", new FakeStatsSource().GetMetrics());
+
+        string[] lines = text.Split('\n');
+        Assert.Contains("bilbycast_relay_info{version=\"1.2.3\"} 1", lines);
+        Assert.Contains("bilbycast_relay_uptime_seconds 42", lines);
+        Assert.Contains("bilbycast_relay_edges_connected 2", lines);
+        Assert.Contains("bilbycast_relay_tunnels_total 2", lines);
+        Assert.Contains("bilbycast_relay_tunnels_active 1", lines);
+        Assert.Contains("bilbycast_relay_bytes_forwarded_total 3000", lines);
+        Assert.Contains("bilbycast_relay_bytes_ingress_total 1000", lines);
+        Assert.Contains("bilbycast_relay_bytes_egress_total 2000", lines);
+        Assert.Contains("bilbycast_relay_tcp_streams_total 3", lines);
+        Assert.Contains("bilbycast_relay_tcp_streams_active 1", lines);
+        Assert.Contains("bilbycast_relay_udp_datagrams_total 7", lines);
+        Assert.Contains("bilbycast_relay_connections_total 9", lines);
+        Assert.Contains("bilbycast_relay_peak_tunnels 4", lines);
+        Assert.Contains("bilbycast_relay_peak_edges 5", lines);
+        Assert.Contains("bilbycast_relay_datagram_drops_total{reason=\"no_peer\"} 11", lines);
+        Assert.Contains("bilbycast_relay_datagram_drops_total{reason=\"queue_full\"} 0", lines);
+        Assert.Contains("bilbycast_relay_stream_refusals_total{reason=\"bad_header\"} 6", lines);
+        Assert.Contains("bilbycast_relay_stream_refusals_total{reason=\"unknown_tunnel\"} 0", lines);
+        Assert.Contains("bilbycast_relay_event_queue_depth 12", lines);
+        Assert.Contains("bilbycast_relay_events_dropped_total 13", lines);
+    }
+
+    [Fact]
+    public void Write_EscapesLabelValues()
+    {
+        string text = Render("v\"1\\\n", new FakeStatsSource().GetMetrics());
+
+        Assert.Contains("bilbycast_relay_info{version=\"v\\\"1\\\\\\n\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("bilbycast_relay_datagram_drops_total{reason=\"odd \\\"label\\\"\\\\\\n\"} 1\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Write_ReasonFamilyWithoutReasons_StillPassesTheFormatCheck()
+    {
+        string text = Render("1", new MetricsSnapshot());
+
+        (IReadOnlyDictionary<string, string> families, IReadOnlyList<string> problems) = PrometheusExpositionChecker.Check(text, s_gaugesNamedTotal);
+
+        Assert.Empty(problems);
+        Assert.Equal("counter", families["bilbycast_relay_datagram_drops_total"]);
+        Assert.DoesNotContain("bilbycast_relay_datagram_drops_total{", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("a_total 1\n", "sample outside its family")]
+    [InlineData("# HELP a x\n# TYPE a counter\na 1\n", "does not end in _total")]
+    [InlineData("# HELP a_total x\n# TYPE a_total gauge\na_total 1\n", "gauge a_total ends in _total")]
+    [InlineData("# HELP a x\n# TYPE a gauge\na{l=\"unterminated} 1\n", "malformed sample")]
+    [InlineData("# HELP a x\n# TYPE a gauge\na 1", "end with a line feed")]
+    [InlineData("# HELP a x\n# TYPE a gauge\n# HELP a x\n# TYPE a gauge\n", "appears twice")]
+    public void Checker_FlagsBrokenExpositions(string text, string expectedProblem)
+    {
+        (_, IReadOnlyList<string> problems) = PrometheusExpositionChecker.Check(text, s_gaugesNamedTotal);
+
+        Assert.Contains(problems, p => p.Contains(expectedProblem, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Write_LargeCounters_AreWrittenInFull()
+    {
+        var metrics = new MetricsSnapshot { BytesForwardedTotal = long.MaxValue };
+
+        string text = Render("1", metrics);
+
+        Assert.Contains($"bilbycast_relay_bytes_forwarded_total {long.MaxValue}\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Promtool_FlagsOnlyTheUpstreamTunnelsTotalName()
+    {
+        string text = Render("1.2.3", new FakeStatsSource().GetMetrics());
+        if (!File.Exists(PromtoolPath))
+        {
+            Assert.False(
+                string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase),
+                $"{PromtoolPath} is missing; CI must install the Debian package 'prometheus' so /metrics is checked by promtool.");
+
+            // Outside CI without promtool: the format is still checked, by our own rules.
+            (_, IReadOnlyList<string> problems) = PrometheusExpositionChecker.Check(text, s_gaugesNamedTotal);
+            Assert.Empty(problems);
+            return;
+        }
+
+        (int exitCode, string output) = await RunPromtoolAsync(text);
+
+        string[] findings = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.True(
+            findings.Length == 1 && findings[0] == "bilbycast_relay_tunnels_total non-counter metrics should not have \"_total\" suffix",
+            $"promtool (exit {exitCode}) must flag exactly the tunnels_total name; it said:\n{output}");
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunPromtoolAsync(string exposition)
+    {
+        var start = new ProcessStartInfo(PromtoolPath, ["check", "metrics"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using Process process = Process.Start(start) ?? throw new InvalidOperationException("promtool did not start");
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        await process.StandardInput.WriteAsync(exposition);
+        process.StandardInput.Close();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    private static string Render(string version, MetricsSnapshot metrics)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        PrometheusTextWriter.Write(buffer, version, metrics);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+}
