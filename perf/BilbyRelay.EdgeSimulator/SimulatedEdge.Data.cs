@@ -53,45 +53,66 @@ public sealed partial class SimulatedEdge
 
     private async Task PumpIncomingStreamsAsync()
     {
+        var notificationTail = Task.CompletedTask;
         try
         {
             while (!_stop.IsCancellationRequested)
             {
                 var stream = await _connection.AcceptStreamAsync(_stop.Token).ConfigureAwait(false);
-                _ = Task.Run(() => ReadFirstFrameAsync(stream));
+                var firstFrame = Task.Run(() => ReadFirstFrameAsync(stream));
+                if (!stream.IsBidirectional)
+                {
+                    // The relay opens notification streams in the order of the changes they report;
+                    // frames are read concurrently but published in that same order.
+                    var previous = notificationTail;
+                    notificationTail = PublishNotificationAsync(firstFrame, previous);
+                }
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException)
         {
+            await notificationTail.ConfigureAwait(false);
             _notifications.Writer.TryComplete(ex);
             _incomingStreams.Writer.TryComplete(ex);
         }
     }
 
+    private async Task PublishNotificationAsync(Task<EdgeMessage?> firstFrame, Task previous)
+    {
+        var message = await firstFrame.ConfigureAwait(false);
+        await previous.ConfigureAwait(false);
+        if (message is not null)
+        {
+            _notifications.Writer.TryWrite(message);
+        }
+    }
+
     // Notifications are one frame then FIN on a unidirectional stream; data streams start with a header.
-    private async Task ReadFirstFrameAsync(QuicStream stream)
+    // Returns the notification a unidirectional stream carried (null for data streams and failures).
+    private async Task<EdgeMessage?> ReadFirstFrameAsync(QuicStream stream)
     {
         try
         {
             var frame = await EdgeFraming.ReadFrameAsync(stream.Input, _stop.Token).ConfigureAwait(false);
             if (frame is null)
             {
-                return;
+                return null;
             }
 
             var message = EdgeMessage.Parse(frame);
             if (stream.IsBidirectional)
             {
                 _incomingStreams.Writer.TryWrite(new TunnelStream(stream, message));
-                return;
+                return null;
             }
 
-            _notifications.Writer.TryWrite(message);
             await stream.Input.CompleteAsync().ConfigureAwait(false);
+            return message;
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidDataException or System.Text.Json.JsonException)
         {
             stream.Abort(0);
+            return null;
         }
     }
 }

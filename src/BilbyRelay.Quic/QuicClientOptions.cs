@@ -24,6 +24,12 @@ public sealed class QuicClientOptions
 
     public QuicTransportSettings Transport { get; set; } = new();
 
+    /// <summary>
+    /// Give this connection its own UDP socket and loop thread (stopped when the connection is freed) instead of the
+    /// process-wide client endpoint. Lets a test make a client vanish together with its socket.
+    /// </summary>
+    internal bool UseDedicatedEndpoint { get; set; }
+
     /// <summary>Optional diagnostics sink, called on loop threads.</summary>
     public Action<QuicLogEvent>? Log { get; set; }
 }

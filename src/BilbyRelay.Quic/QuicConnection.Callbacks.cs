@@ -108,6 +108,18 @@ public sealed unsafe partial class QuicConnection
         if (_streams.Remove(streamId, out var stream))
         {
             stream.OnNativeClosed(hasErrorCode ? (long)errorCode : null);
+            if (!stream.IsLocallyInitiated)
+            {
+                // ngtcp2 never raises the peer's stream limit by itself: one closed, one more allowed.
+                if (stream.IsBidirectional)
+                {
+                    Ngtcp2.ngtcp2_conn_extend_max_streams_bidi(_conn, 1);
+                }
+                else
+                {
+                    Ngtcp2.ngtcp2_conn_extend_max_streams_uni(_conn, 1);
+                }
+            }
         }
     }
 

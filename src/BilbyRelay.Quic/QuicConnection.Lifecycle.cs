@@ -177,9 +177,9 @@ public sealed unsafe partial class QuicConnection
     }
 
     /// <summary>Loop thread: the endpoint is stopping. Best-effort CONNECTION_CLOSE, then free immediately.</summary>
-    internal void CloseForShutdown(ulong now)
+    internal void CloseForShutdown(ulong now, bool silently)
     {
-        if (_state == ConnectionState.Handshaking || _state == ConnectionState.Established)
+        if (!silently && (_state == ConnectionState.Handshaking || _state == ConnectionState.Established))
         {
             ReportClosed(new QuicConnectionCloseInfo(QuicCloseReason.EndpointShutdown, 0, null, "endpoint shutdown"));
             var reason = "endpoint shutdown"u8;

@@ -263,6 +263,11 @@ public sealed unsafe partial class QuicConnection
 
         _localConnectionIds.Clear();
         _endpoint.RemoveConnection(this);
+        if (_clientOptions is { UseDedicatedEndpoint: true })
+        {
+            _ = _endpoint.StopAsync();
+        }
+
         if (_conn != null)
         {
             Ngtcp2.ngtcp2_conn_del(_conn);

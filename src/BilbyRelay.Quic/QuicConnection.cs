@@ -119,7 +119,9 @@ public sealed partial class QuicConnection : IAsyncDisposable, ILoopWorkItem
             throw new ArgumentException("An ALPN protocol is required.", nameof(options));
         }
 
-        var endpoint = QuicEndpoint.GetClientEndpoint(options.RemoteEndPoint.AddressFamily);
+        var endpoint = options.UseDedicatedEndpoint
+            ? QuicEndpoint.Start(new IPEndPoint(options.RemoteEndPoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0), null, options.Log)
+            : QuicEndpoint.GetClientEndpoint(options.RemoteEndPoint.AddressFamily);
         var connection = new QuicConnection(endpoint, isServer: false, options.Transport, options.Alpn, options, options.RemoteEndPoint);
         endpoint.Post(new StartClientWorkItem(connection));
         try
@@ -194,6 +196,13 @@ public sealed partial class QuicConnection : IAsyncDisposable, ILoopWorkItem
     /// </summary>
     internal void Vanish()
     {
+        if (_clientOptions is { UseDedicatedEndpoint: true })
+        {
+            // The socket goes away too: the peer hears nothing at all, not even a stateless reset.
+            _endpoint.StopAsync(silently: true);
+            return;
+        }
+
         Interlocked.Exchange(ref _vanishRequested, 1);
         RequestService();
     }

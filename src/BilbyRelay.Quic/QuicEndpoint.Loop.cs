@@ -195,7 +195,7 @@ internal sealed unsafe partial class QuicEndpoint
         {
             try
             {
-                connection.CloseForShutdown(MonotonicClock.NowNanoseconds);
+                connection.CloseForShutdown(MonotonicClock.NowNanoseconds, _stopSilently);
             }
             catch (Exception e)
             {

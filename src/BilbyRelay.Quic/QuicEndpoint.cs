@@ -50,6 +50,7 @@ internal sealed unsafe partial class QuicEndpoint
     private int _statelessResetsInWindow;
 
     private volatile bool _stopRequested;
+    private volatile bool _stopSilently;
     private int _loopThreadId;
     private long _packetsReceived;
     private long _packetsSent;
@@ -155,8 +156,10 @@ internal sealed unsafe partial class QuicEndpoint
     }
 
     /// <summary>Closes every connection (reason EndpointShutdown), stops the loop and releases the socket.</summary>
-    internal Task StopAsync()
+    /// <param name="silently">Test hook: free every connection without sending CONNECTION_CLOSE, as if the process died.</param>
+    internal Task StopAsync(bool silently = false)
     {
+        _stopSilently |= silently;
         _stopRequested = true;
         _poller.Wake();
         return _stopped.Task;
@@ -188,7 +191,14 @@ internal sealed unsafe partial class QuicEndpoint
 
     internal void AddConnection(QuicConnection connection) => _connections.Add(connection);
 
-    internal void RemoveConnection(QuicConnection connection) => _connections.Remove(connection);
+    /// <summary>Loop thread: forgets a freed connection, including its timer entries (so it can be collected).</summary>
+    internal void RemoveConnection(QuicConnection connection)
+    {
+        _connections.Remove(connection);
+        while (_timers.Remove(connection, out _, out _))
+        {
+        }
+    }
 
     internal bool Route(ReadOnlySpan<byte> connectionId, QuicConnection connection) =>
         _routes.TryAdd(new ConnectionIdKey(connectionId), connection);

@@ -1,5 +1,6 @@
 using System.Collections;
 using BilbyRelay.Cli;
+using BilbyRelay.Composition;
 
 namespace BilbyRelay;
 
@@ -13,7 +14,7 @@ internal static class Program
         Environment = ReadEnvironment(),
 
         // Components in start order; each later one may rely on the ones before it.
-        Components = static (config, log, lifetime) => [],
+        Components = RelayComposition.Build,
     });
 
     private static Dictionary<string, string> ReadEnvironment()

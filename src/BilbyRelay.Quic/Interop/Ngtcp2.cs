@@ -124,6 +124,12 @@ internal static unsafe partial class Ngtcp2
     internal static partial void ngtcp2_conn_extend_max_offset(void* conn, ulong datalen);
 
     [LibraryImport(Library)]
+    internal static partial void ngtcp2_conn_extend_max_streams_bidi(void* conn, nuint n);
+
+    [LibraryImport(Library)]
+    internal static partial void ngtcp2_conn_extend_max_streams_uni(void* conn, nuint n);
+
+    [LibraryImport(Library)]
     internal static partial int ngtcp2_conn_open_bidi_stream(void* conn, long* pstream_id, void* stream_user_data);
 
     [LibraryImport(Library)]

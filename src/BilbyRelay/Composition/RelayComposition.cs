@@ -4,6 +4,8 @@ using BilbyRelay.Core.Diagnostics;
 using BilbyRelay.Core.Relay;
 using BilbyRelay.Edges;
 using BilbyRelay.Hosting;
+using BilbyRelay.Management;
+using BilbyRelay.Management.Credentials;
 using BilbyRelay.Quic;
 using BilbyRelay.Stats;
 
@@ -30,18 +32,39 @@ internal static class RelayComposition
             LogSink = log.Sink,
         });
 
-        var stats = new StatsServer(StatsOptions(config), new RelayStatsSource(relay, static () => null), log.ForCategory("BilbyRelay.Stats"));
-        return
-        [
-            new EdgeListenerComponent(relay, QuicOptions(config, log), log.ForCategory("BilbyRelay.Edges")),
+        var components = new List<IRelayComponent>
+        {
+            new EdgeListenerComponent(relay, QuicOptions(config, log), log.ForCategory("edges")),
             new BandwidthSamplerComponent(relay, TimeProvider.System),
-            new StatsComponent(stats),
-        ];
+        };
+
+        ManagerClient? manager = null;
+        if (config.Manager.Enabled)
+        {
+            var events = new RelayEventQueueAdapter(relay.Events);
+            var managerLog = log.ForCategory("manager");
+            manager = new ManagerClient(
+                ManagerOptions(config),
+                new ManagedRelay(relay, config),
+                events,
+                events,
+                CredentialStores.ForConfigFile(config.File?.Path, managerLog),
+                managerLog);
+        }
+
+        var statsSource = new RelayStatsSource(relay, manager is null ? static () => null : () => ManagerLink(manager.Status));
+        components.Add(new StatsComponent(new StatsServer(StatsOptions(config), statsSource, log.ForCategory("stats"))));
+        if (manager is not null)
+        {
+            components.Add(new ManagerComponent(manager));
+        }
+
+        return components;
     }
 
     public static QuicServerOptions QuicOptions(RelayConfig config, Logger log)
     {
-        var quicLog = log.ForCategory("BilbyRelay.Quic");
+        var quicLog = log.ForCategory("quic");
         return new QuicServerOptions
         {
             ListenEndPoints = config.QuicAddrs,
@@ -58,6 +81,24 @@ internal static class RelayComposition
             Log = e => EdgesLog.QuicEngine(quicLog, ToLogLevel(e.Level), e.ConnectionId == 0 ? e.Message : $"connection {e.ConnectionId}: {e.Message}"),
         };
     }
+
+    public static ManagerOptions ManagerOptions(RelayConfig config) => new()
+    {
+        Urls = config.Manager.Urls,
+        RegistrationToken = config.Manager.RegistrationToken,
+        NodeId = config.Manager.NodeId,
+        NodeSecret = config.Manager.NodeSecret,
+        AcceptSelfSignedCert = config.Manager.AcceptSelfSignedCert,
+        CertFingerprint = config.Manager.CertFingerprint,
+        SoftwareVersion = VersionInfo.Current,
+    };
+
+    private static ManagerLinkSnapshot ManagerLink(ManagerStatus status) => new()
+    {
+        Connected = status.Connected,
+        DisconnectedSecs = status.DisconnectedSecs ?? 0,
+        Reconnecting = status.Reconnecting,
+    };
 
     public static StatsServerOptions StatsOptions(RelayConfig config) => new()
     {

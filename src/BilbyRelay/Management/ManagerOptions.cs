@@ -1,9 +1,12 @@
+using System.Text;
+
 namespace BilbyRelay.Management;
 
 /// <summary>
 /// Everything the manager link needs, already parsed from the <c>[manager]</c> table (PROTOCOL.md §3).
 /// The host builds one from the config and checks it with <see cref="ManagerOptionsValidator"/>.
-/// The timings default to the protocol's values; tests shorten them.
+/// The timings default to the protocol's values; tests shorten them. <see cref="ToString"/> never
+/// shows the secrets, so the options are safe to log.
 /// </summary>
 internal sealed record ManagerOptions
 {
@@ -58,4 +61,19 @@ internal sealed record ManagerOptions
 
     /// <summary>Replies (pong, command_ack, config_response) waiting for the socket; when full, reading pauses.</summary>
     public int OutboundQueueCapacity { get; init; } = 64;
+
+    private const string Redacted = "***REDACTED***";
+
+    // Replaces the record's generated member list, which would print node_secret and the token.
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append("Urls = [").AppendJoin(", ", Urls).Append(']');
+        builder.Append(", NodeId = ").Append(NodeId ?? "(none)");
+        builder.Append(", NodeSecret = ").Append(NodeSecret is null ? "(none)" : Redacted);
+        builder.Append(", RegistrationToken = ").Append(RegistrationToken is null ? "(none)" : Redacted);
+        builder.Append(", AcceptSelfSignedCert = ").Append(AcceptSelfSignedCert);
+        builder.Append(", CertFingerprint = ").Append(CertFingerprint ?? "(none)");
+        builder.Append(", SoftwareVersion = ").Append(SoftwareVersion);
+        return true;
+    }
 }

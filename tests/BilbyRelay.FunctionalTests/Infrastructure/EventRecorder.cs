@@ -10,7 +10,7 @@ internal sealed class EventRecorder : IDisposable
 {
     private readonly List<RelayEvent> _seen = [];
     private readonly Lock _lock = new();
-    private readonly List<(Func<RelayEvent, bool> Match, TaskCompletionSource<RelayEvent> Done)> _waiters = [];
+    private readonly List<Waiter> _waiters = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _pump;
 
@@ -45,18 +45,25 @@ internal sealed class EventRecorder : IDisposable
     /// <summary>The first event (already seen or still to come) with this exact message.</summary>
     public Task<RelayEvent> WaitForAsync(string message) => WaitForAsync(e => e.Message == message);
 
-    public async Task<RelayEvent> WaitForAsync(Func<RelayEvent, bool> match)
+    public Task<RelayEvent> WaitForAsync(Func<RelayEvent, bool> match) => WaitForAsync(match, occurrence: 1);
+
+    /// <summary>The <paramref name="occurrence"/>-th event (1-based, already seen or still to come) that matches.</summary>
+    public async Task<RelayEvent> WaitForAsync(Func<RelayEvent, bool> match, int occurrence)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(occurrence, 1);
         var done = new TaskCompletionSource<RelayEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_lock)
         {
-            var earlier = _seen.FirstOrDefault(match);
-            if (earlier is not null)
+            int remaining = occurrence;
+            foreach (var earlier in _seen)
             {
-                return earlier;
+                if (match(earlier) && --remaining == 0)
+                {
+                    return earlier;
+                }
             }
 
-            _waiters.Add((match, done));
+            _waiters.Add(new Waiter(match, remaining, done));
         }
 
         return await done.Task.WaitAsync(TestTimeouts.Default);
@@ -76,12 +83,22 @@ internal sealed class EventRecorder : IDisposable
             _seen.Add(relayEvent);
             for (var i = _waiters.Count - 1; i >= 0; i--)
             {
-                if (_waiters[i].Match(relayEvent))
+                var waiter = _waiters[i];
+                if (waiter.Match(relayEvent) && --waiter.Remaining == 0)
                 {
-                    _waiters[i].Done.TrySetResult(relayEvent);
+                    waiter.Done.TrySetResult(relayEvent);
                     _waiters.RemoveAt(i);
                 }
             }
         }
+    }
+
+    private sealed class Waiter(Func<RelayEvent, bool> match, int remaining, TaskCompletionSource<RelayEvent> done)
+    {
+        public Func<RelayEvent, bool> Match { get; } = match;
+
+        public int Remaining { get; set; } = remaining;
+
+        public TaskCompletionSource<RelayEvent> Done { get; } = done;
     }
 }

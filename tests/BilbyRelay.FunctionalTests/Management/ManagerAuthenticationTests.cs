@@ -34,6 +34,7 @@ public sealed class ManagerAuthenticationTests
         harness.Client.Start();
         var first = await manager.NextConnectionAsync();
         var auth = (await first.ReceiveTypeAsync("auth")).GetProperty("payload");
+        Assert.Single(first.Received);
         Assert.Equal("tok-1", auth.GetProperty("registration_token").GetString());
         Assert.False(auth.TryGetProperty("node_id", out _));
         Assert.Equal("0.1.0-test", auth.GetProperty("software_version").GetString());

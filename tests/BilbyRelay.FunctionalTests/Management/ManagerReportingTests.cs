@@ -56,7 +56,8 @@ public sealed class ManagerReportingTests
         Assert.Equal(fields.Order(), payload.EnumerateObject().Select(p => p.Name).Order());
         Assert.Equal(1234, payload.GetProperty("total_bytes_forwarded").GetInt64());
         Assert.Equal("edge-a", payload.GetProperty("edges")[0].GetProperty("edge_id").GetString());
-        Assert.True(harness.Client.Counters.StatsSent >= 3);
+        // Counted after each send returns: the third may be on the wire before it is counted.
+        Assert.True(harness.Client.Counters.StatsSent >= 2);
     }
 
     private static DateTimeOffset SentAt(JsonElement message) =>

@@ -17,15 +17,15 @@ public sealed class GracefulShutdownTests
     [InlineData("INT", "SIGINT")]
     public async Task Signal_ShutsDownGracefullyWithExitCodeZero(string signal, string signalName)
     {
-        using var relay = StartRelay("--quic-addr", "127.0.0.1:0", "--api-addr", "127.0.0.1:0");
-        var stderr = new CapturedLines(relay.StandardError);
+        using var relay = new RelayProcess("--quic-addr", "127.0.0.1:0", "--api-addr", "127.0.0.1:0");
+        var stderr = new CapturedLines(relay.Process.StandardError);
 
         await stderr.WaitForAsync("Relay ready").WaitAsync(Timeout);
-        await SendSignalAsync(relay.Id, signal);
-        await relay.WaitForExitAsync().WaitAsync(Timeout);
+        await SendSignalAsync(relay.Process.Id, signal);
+        await relay.Process.WaitForExitAsync().WaitAsync(Timeout);
         await stderr.Completed.WaitAsync(Timeout);
 
-        Assert.Equal(ExitCodes.Success, relay.ExitCode);
+        Assert.Equal(ExitCodes.Success, relay.Process.ExitCode);
         Assert.Contains($"Received {signalName}, shutting down gracefully", stderr.Text, StringComparison.Ordinal);
         Assert.Contains("Relay stopped (exit code 0)", stderr.Text, StringComparison.Ordinal);
     }
@@ -33,38 +33,15 @@ public sealed class GracefulShutdownTests
     [Fact]
     public async Task InvalidConfiguration_ExitsTwoBeforeStarting()
     {
-        using var relay = StartRelay("--quic-addr", "0.0.0.0:99999");
-        var stderr = new CapturedLines(relay.StandardError);
+        using var relay = new RelayProcess("--quic-addr", "0.0.0.0:99999");
+        var stderr = new CapturedLines(relay.Process.StandardError);
 
-        await relay.WaitForExitAsync().WaitAsync(Timeout);
+        await relay.Process.WaitForExitAsync().WaitAsync(Timeout);
         await stderr.Completed.WaitAsync(Timeout);
 
-        Assert.Equal(ExitCodes.UsageOrConfigError, relay.ExitCode);
+        Assert.Equal(ExitCodes.UsageOrConfigError, relay.Process.ExitCode);
         Assert.Contains("option --quic-addr: quic_addr: port '99999' is out of range", stderr.Text, StringComparison.Ordinal);
         Assert.DoesNotContain("Relay ready", stderr.Text, StringComparison.Ordinal);
-    }
-
-    private static Process StartRelay(params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "bilbyrelay.dll"));
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        // The child must see only what the test gives it, not the developer's relay settings.
-        foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("BILBYRELAY_", StringComparison.Ordinal) || k == "NOTIFY_SOCKET").ToList())
-        {
-            info.Environment.Remove(name);
-        }
-
-        return Process.Start(info) ?? throw new InvalidOperationException("could not start the relay");
     }
 
     private static async Task SendSignalAsync(int processId, string signal)
@@ -73,6 +50,45 @@ public sealed class GracefulShutdownTests
             ?? throw new InvalidOperationException("could not run kill");
         await kill.WaitForExitAsync().WaitAsync(Timeout);
         Assert.Equal(0, kill.ExitCode);
+    }
+
+    /// <summary>The relay as a child process; killed on dispose if a failed test left it running.</summary>
+    private sealed class RelayProcess : IDisposable
+    {
+        public RelayProcess(params string[] args)
+        {
+            var info = new ProcessStartInfo("dotnet")
+            {
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+            };
+            info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "bilbyrelay.dll"));
+            foreach (var arg in args)
+            {
+                info.ArgumentList.Add(arg);
+            }
+
+            // The child must see only what the test gives it, not the developer's relay settings.
+            foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("BILBYRELAY_", StringComparison.Ordinal) || k == "NOTIFY_SOCKET").ToList())
+            {
+                info.Environment.Remove(name);
+            }
+
+            Process = Process.Start(info) ?? throw new InvalidOperationException("could not start the relay");
+        }
+
+        public Process Process { get; }
+
+        public void Dispose()
+        {
+            if (!Process.HasExited)
+            {
+                Process.Kill(entireProcessTree: true);
+            }
+
+            Process.Dispose();
+        }
     }
 
     /// <summary>Reads a stream line by line in the background so a test can await a given line.</summary>

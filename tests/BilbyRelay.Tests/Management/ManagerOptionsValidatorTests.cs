@@ -94,4 +94,15 @@ public sealed class ManagerOptionsValidatorTests
         Assert.Empty(Check(null, "n", "s"));
         Assert.Empty(Check("t", null, null));
     }
+
+    [Fact]
+    public void ToString_NeverShowsSecrets()
+    {
+        var text = (Valid() with { NodeId = "node-9", NodeSecret = "very-secret", RegistrationToken = "token-secret" }).ToString();
+
+        Assert.Contains("node-9", text, StringComparison.Ordinal);
+        Assert.Contains("wss://manager.example:8443/ws", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("very-secret", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("token-secret", text, StringComparison.Ordinal);
+    }
 }

@@ -49,7 +49,11 @@ internal static class ManagerConnector
         var message = exception.Message;
         for (var inner = exception.InnerException; inner is not null; inner = inner.InnerException)
         {
-            message = $"{message} ({inner.Message})";
+            // Inner messages often repeat the outer text ("Connection refused (host:port)"): add only news.
+            if (!message.Contains(inner.Message, StringComparison.Ordinal))
+            {
+                message = $"{message} ({inner.Message})";
+            }
         }
 
         return message;

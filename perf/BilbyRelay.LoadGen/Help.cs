@@ -1,0 +1,35 @@
+namespace BilbyRelay.LoadGen;
+
+internal static class Help
+{
+    public const string Text = """
+        bilbyrelay-loadgen COMMAND [--option value ...]
+
+        Measures the relay path (edge A -> relay -> edge B) against the direct path (edge A -> server) over the
+        same QUIC stack. Prints one JSON line on stdout and a readable summary on stderr. All traffic stays on
+        127.0.0.1; every loop is bounded in count and in time.
+
+        Commands
+          direct                 every direct-path scenario (spawns a direct-server child)
+          relay                  every relay-path scenario (spawns the relay and a relay-peer child)
+          direct-goodput  direct-datagrams  direct-handshakes
+          relay-goodput   relay-datagrams   relay-handshakes   relay-binds   relay-startup
+          direct-server          the direct path's far side: sinks streams, echoes datagrams
+                                 --listen 127.0.0.1:0   prints "LISTENING ip:port"
+          relay-peer             edge B: binds --stream-tunnel UUID (tcp) and --dgram-tunnel UUID (udp) as
+                                 egress on --relay ip:port, prints "BOUND", then sinks and echoes
+          summarize DIR          median and min-max of every figure in DIR/*.json, relay/direct ratios;
+                                 writes DIR/summary.json and DIR/summary.md
+
+        Options (defaults)
+          --scenarios goodput,datagrams,handshakes,binds   (direct and relay)
+          --relay-bin out/bilbyrelay  (or $BILBYRELAY_BIN)  --relay ip:port  use a running relay instead
+          --relay-pid PID        with --relay: the relay's pid, for memory and CPU figures
+          --server ip:port       use a running direct-server instead of spawning one
+          --bytes 1G --seconds 10 --streams 8              goodput: whichever limit comes first
+          --rates 5000,20000,50000,max --dgram-seconds 5 --payload 1316
+          --handshakes 500 --handshake-seconds 5 --concurrency 16
+          --tunnels 200          binds: tunnels bound by two edges
+          --relay-log-level info
+        """;
+}
