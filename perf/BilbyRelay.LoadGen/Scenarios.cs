@@ -30,12 +30,14 @@ public static class Scenarios
         var perStream = bytes / streams;
         var cpuBefore = CpuOf(peers);
         var threadsBefore = peers.RelayPid is { } rp ? ProcStats.ThreadCpu(rp) : null;
+        var endsBefore = EndThreads(peers);
         var start = Stopwatch.GetTimestamp();
         var deadline = start + (long)(seconds * Stopwatch.Frequency);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds + 30));
         var results = await Task.WhenAll(Enumerable.Range(0, streams).Select(_ => SendStreamAsync(path, perStream, deadline, cts.Token))).ConfigureAwait(false);
         var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
         var cpuAfter = CpuOf(peers);
+        ReportEndThreads(report, name, peers, endsBefore, elapsed);
 
         var sent = results.Sum(r => r.Sent);
         var acknowledged = results.Sum(r => r.Received);
@@ -131,6 +133,7 @@ public static class Scenarios
 
         var cpuBefore = CpuOf(peers);
         var threadsBefore = peers.RelayPid is { } rp ? ProcStats.ThreadCpu(rp) : null;
+        var endsBefore = EndThreads(peers);
         var sender = new DatagramSender(path, datagramLength, rate, planned, seconds);
         var thread = new Thread(sender.Run) { Name = "loadgen-sender", IsBackground = true };
         thread.Start();
@@ -152,6 +155,7 @@ public static class Scenarios
 
         var wall = sender.Elapsed.TotalSeconds;
         var cpuAfter = CpuOf(peers);
+        ReportEndThreads(report, $"dgram_{label}", peers, endsBefore, wall);
         path.SetDatagramObserver(null);
 
         var got = Interlocked.Read(ref received);
@@ -186,6 +190,7 @@ public static class Scenarios
             var (name, pct) = ProcStats.BusiestThread(threadsBefore!, ProcStats.ThreadCpu(relayPid), wall);
             report.Add($"{prefix}_relay_busiest_thread_pct", pct);
             report.Add($"{prefix}_relay_cpu_pct", 100.0 * (cpuAfter.Relay - cpuBefore.Relay) / wall);
+            report.Add($"{prefix}_relay_rss_MiB", ProcStats.Memory(relayPid).RssMiB);
             report.Note($"{prefix}: busiest relay thread '{name}' at {pct:0}% of one core");
         }
     }
@@ -443,6 +448,27 @@ public static class Scenarios
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /// <summary>Per-thread CPU of this process (edge A) and of the far side (server or edge B).</summary>
+    private static (Dictionary<int, (string, double)> Self, Dictionary<int, (string, double)>? Far) EndThreads(Peers peers) =>
+        (ProcStats.ThreadCpu(Environment.ProcessId), peers.Pids.Count > 0 ? ProcStats.ThreadCpu(peers.Pids[0]) : null);
+
+    /// <summary>Busiest thread of each end: shows whether the load generator itself was the limit.</summary>
+    private static void ReportEndThreads(RunReport report, string prefix,
+        Peers peers, (Dictionary<int, (string, double)> Self, Dictionary<int, (string, double)>? Far) before, double wall)
+    {
+        var (selfName, selfPct) = ProcStats.BusiestThread(before.Self, ProcStats.ThreadCpu(Environment.ProcessId), wall);
+        report.Add($"{prefix}_edge_a_busiest_thread_pct", selfPct);
+        var detail = $"edge A '{selfName}' {selfPct:0}%";
+        if (before.Far is { } far)
+        {
+            var (farName, farPct) = ProcStats.BusiestThread(far, ProcStats.ThreadCpu(peers.Pids[0]), wall);
+            report.Add($"{prefix}_far_end_busiest_thread_pct", farPct);
+            detail += $", far end '{farName}' {farPct:0}%";
+        }
+
+        Console.Error.WriteLine($"  busiest threads: {detail}");
+    }
 
     private static (double Total, double Relay) CpuOf(Peers peers)
     {

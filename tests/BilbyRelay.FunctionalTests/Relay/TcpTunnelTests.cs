@@ -1,5 +1,6 @@
 using System.Text;
 using BilbyRelay.FunctionalTests.Infrastructure;
+using BilbyRelay.Quic;
 
 namespace BilbyRelay.FunctionalTests.Relay;
 
@@ -70,6 +71,38 @@ public sealed class TcpTunnelTests : IAsyncLifetime
         var reply = await TestPayload.WriteAsync(accepted.Stream.Output, seed: 4, 256 * 1024);
         var replied = await TestPayload.ReadToEndAsync(opened.Input);
         Assert.Equal(reply, replied.Sha256);
+    }
+
+    [Fact]
+    public async Task Stream_ResetByOneSide_ResetsTheOtherAndTunnelStaysUp()
+    {
+        await using var pair = await TunnelPair.BindAsync(_relay.Endpoint);
+        var opened = await pair.Ingress.OpenTunnelStreamAsync(pair.TunnelId, TestTimeouts.Token());
+        var accepted = await pair.Egress.AcceptTunnelStreamAsync(TestTimeouts.Token());
+        await opened.Output.WriteAsync(TestPayload.Bytes(6, 1000), TestTimeouts.Token());
+
+        opened.Abort(0x77);
+
+        // The reset is carried over as a reset, never as a clean end of stream.
+        var failure = await Assert.ThrowsAsync<QuicStreamAbortedException>(async () =>
+        {
+            while (true)
+            {
+                var result = await accepted.Stream.Input.ReadAsync(TestTimeouts.Token());
+                accepted.Stream.Input.AdvanceTo(result.Buffer.End);
+                Assert.False(result.IsCompleted, "a reset stream arrived as a clean FIN");
+            }
+        });
+        Assert.Equal(QuicStreamAbortKind.Reset, failure.Kind);
+
+        // Other streams of the tunnel are unaffected.
+        var next = await pair.Ingress.OpenTunnelStreamAsync(pair.TunnelId, TestTimeouts.Token());
+        var nextAccepted = await pair.Egress.AcceptTunnelStreamAsync(TestTimeouts.Token());
+        var echo = TestPayload.EchoAsync(nextAccepted.Stream);
+        var read = TestPayload.ReadToEndAsync(next.Input);
+        var sent = await TestPayload.WriteAsync(next.Output, seed: 7, 64 * 1024);
+        Assert.Equal(sent, (await read).Sha256);
+        await echo;
     }
 
     [Fact]

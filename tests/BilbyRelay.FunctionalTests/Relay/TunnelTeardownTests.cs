@@ -1,3 +1,4 @@
+using BilbyRelay.Core.Tunnels;
 using BilbyRelay.FunctionalTests.Infrastructure;
 
 namespace BilbyRelay.FunctionalTests.Relay;
@@ -51,6 +52,25 @@ public sealed class TunnelTeardownTests : IAsyncLifetime
 
         await pair.Ingress.ExpectControlAsync("tunnel_ready", pair.TunnelId);
         await pair.Egress.ExpectNotificationAsync("tunnel_ready", pair.TunnelId);
+    }
+
+    [Fact]
+    public async Task CloseTunnel_ByOperator_BothSidesNotifiedAndTunnelRemoved()
+    {
+        await using var pair = await TunnelPair.BindAsync(_relay.Endpoint);
+
+        var result = _relay.Relay.CloseTunnel(TunnelId.FromGuid(pair.TunnelId), "tunnel closed by manager");
+
+        Assert.True(result.Found);
+        Assert.Equal(2, result.PeersNotified);
+        await pair.Ingress.ExpectNotificationAsync("tunnel_down", pair.TunnelId, "tunnel closed by manager");
+        await pair.Egress.ExpectNotificationAsync("tunnel_down", pair.TunnelId, "tunnel closed by manager");
+        Assert.Empty(_relay.Relay.ListTunnels());
+        Assert.Equal(0, _relay.Relay.ActiveTunnels);
+
+        // Both edges keep their connections and can bind the tunnel again.
+        await pair.Ingress.BindAsync(pair.TunnelId, "ingress", "tcp");
+        await pair.Ingress.ExpectControlAsync("tunnel_waiting", pair.TunnelId);
     }
 
     [Fact]
