@@ -1,3 +1,5 @@
+using BilbyRelay.Core.Relay;
+
 namespace BilbyRelay.Stats;
 
 /// <summary>
@@ -12,10 +14,10 @@ internal interface IStatsSource
     HealthSnapshot GetHealth();
 
     /// <summary>Every tunnel the relay knows, bound on one side or both.</summary>
-    IReadOnlyList<TunnelSnapshot> GetTunnels();
+    IReadOnlyList<TunnelInfo> GetTunnels();
 
     /// <summary>Every connected edge.</summary>
-    IReadOnlyList<EdgeSnapshot> GetEdges();
+    IReadOnlyList<EdgeInfo> GetEdges();
 
     /// <summary>Relay-wide totals for <c>GET /api/v1/stats</c>.</summary>
     RelayStatsSnapshot GetStats();

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using BilbyRelay.Core.Relay;
 
 namespace BilbyRelay.Stats;
 

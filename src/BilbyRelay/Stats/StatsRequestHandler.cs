@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using BilbyRelay.Core.Diagnostics;
+using BilbyRelay.Core.Relay;
 
 namespace BilbyRelay.Stats;
 
