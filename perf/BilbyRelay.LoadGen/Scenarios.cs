@@ -55,7 +55,7 @@ public static class Scenarios
             report.Add($"{name}_relay_cpu_s_per_GB", (cpuAfter.Relay - cpuBefore.Relay) / gb);
             var (thread, pct) = ProcStats.BusiestThread(threadsBefore!, ProcStats.ThreadCpu(relayPid), elapsed);
             report.Add($"{name}_relay_busiest_thread_pct", pct);
-            report.Note($"{name}: busiest relay thread '{thread}' at {pct:0}% of one core");
+            Console.Error.WriteLine($"  busiest relay thread '{thread}' at {pct:0}% of one core");
         }
     }
 
@@ -191,7 +191,7 @@ public static class Scenarios
             report.Add($"{prefix}_relay_busiest_thread_pct", pct);
             report.Add($"{prefix}_relay_cpu_pct", 100.0 * (cpuAfter.Relay - cpuBefore.Relay) / wall);
             report.Add($"{prefix}_relay_rss_MiB", ProcStats.Memory(relayPid).RssMiB);
-            report.Note($"{prefix}: busiest relay thread '{name}' at {pct:0}% of one core");
+            Console.Error.WriteLine($"  busiest relay thread '{name}' at {pct:0}% of one core");
         }
     }
 

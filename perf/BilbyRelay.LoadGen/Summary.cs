@@ -33,7 +33,7 @@ internal static class Summary
                     list.Add(value);
                 }
 
-                notes.AddRange(report.Notes.Select(n => $"{Path.GetFileName(file)}: {n}"));
+                notes.AddRange(report.Notes.Select(n => $"{report.Path}: {n}"));
             }
         }
 
@@ -65,9 +65,9 @@ internal static class Summary
         if (notes.Count > 0)
         {
             table.AppendLine().AppendLine("Notes:");
-            foreach (var note in notes)
+            foreach (var group in notes.GroupBy(n => n, StringComparer.Ordinal))
             {
-                table.AppendLine(CultureInfo.InvariantCulture, $"- {note}");
+                table.AppendLine(CultureInfo.InvariantCulture, $"- {group.Key} ({group.Count()} runs)");
             }
         }
 

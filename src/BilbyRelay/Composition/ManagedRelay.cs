@@ -17,29 +17,7 @@ internal sealed class ManagedRelay(RelayServer relay, RelayConfig config) : IMan
     // offered, so nothing optional is advertised.
     private static readonly string[] Capabilities = [];
 
-    public ManagerStatsPayload GetStats()
-    {
-        var s = relay.GetStats();
-        return new ManagerStatsPayload
-        {
-            Tunnels = ListTunnels(),
-            Edges = ListEdges(),
-            ConnectedEdges = s.ConnectedEdges,
-            ActiveTunnels = s.ActiveTunnels,
-            TotalTunnels = s.TotalTunnels,
-            TotalBytesIngress = s.TotalBytesIngress,
-            TotalBytesEgress = s.TotalBytesEgress,
-            TotalBytesForwarded = s.TotalBytesForwarded,
-            TotalBandwidthBps = s.TotalBandwidthBps,
-            TotalTcpStreams = s.TotalTcpStreams,
-            ActiveTcpStreams = s.ActiveTcpStreams,
-            TotalUdpDatagrams = s.TotalUdpDatagrams,
-            PeakTunnels = s.PeakTunnels,
-            PeakEdges = s.PeakEdges,
-            ConnectionsTotal = s.ConnectionsTotal,
-            UptimeSecs = s.UptimeSecs,
-        };
-    }
+    public ManagerStatsPayload GetStats() => ManagerStatsPayload.Create(relay.ListTunnels(), relay.ListEdges(), relay.GetStats());
 
     public ManagerHealthPayload GetHealth()
     {
@@ -62,29 +40,9 @@ internal sealed class ManagedRelay(RelayServer relay, RelayConfig config) : IMan
         };
     }
 
-    public IReadOnlyList<ManagerTunnelInfo> ListTunnels() =>
-        relay.ListTunnels().Select(static t => new ManagerTunnelInfo
-        {
-            TunnelId = Guid.Parse(t.TunnelId),
-            Protocol = t.Protocol,
-            Status = t.Status,
-            IngressEdgeId = t.IngressEdgeId,
-            EgressEdgeId = t.EgressEdgeId,
-            IngressRemoteAddr = t.IngressRemoteAddr,
-            EgressRemoteAddr = t.EgressRemoteAddr,
-            Stats = new ManagerTunnelStats
-            {
-                BytesIngress = t.Stats.BytesIngress,
-                BytesEgress = t.Stats.BytesEgress,
-                TcpStreamsTotal = t.Stats.TcpStreamsTotal,
-                TcpStreamsActive = t.Stats.TcpStreamsActive,
-                UdpDatagramsTotal = t.Stats.UdpDatagramsTotal,
-                UptimeSecs = t.Stats.UptimeSecs,
-            },
-        }).ToArray();
+    public IReadOnlyList<TunnelInfo> ListTunnels() => relay.ListTunnels();
 
-    public IReadOnlyList<ManagerEdgeInfo> ListEdges() =>
-        relay.ListEdges().Select(static e => new ManagerEdgeInfo { EdgeId = e.EdgeId, RemoteAddr = e.RemoteAddr }).ToArray();
+    public IReadOnlyList<EdgeInfo> ListEdges() => relay.ListEdges();
 
     public bool CloseTunnel(Guid tunnelId, string reason) => relay.CloseTunnel(TunnelId.FromGuid(tunnelId), reason).Found;
 

@@ -48,7 +48,7 @@ internal static class RelayComposition
                 new ManagedRelay(relay, config),
                 events,
                 events,
-                CredentialStores.ForConfigFile(config.File?.Path, managerLog),
+                CredentialStores.ForConfigFile(config.File, managerLog),
                 managerLog);
         }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using BilbyRelay.Core.Events;
 using BilbyRelay.Management;
 
@@ -12,22 +13,22 @@ namespace BilbyRelay.Composition;
 /// <remarks>Single consumer: only the active manager session calls the source members.</remarks>
 internal sealed class RelayEventQueueAdapter(EventQueue queue) : IRelayEventSource, IRelayEventSink
 {
-    private ManagerEvent? _inFlight;
+    private RelayEvent? _inFlight;
 
-    public bool TryPeek(out ManagerEvent managerEvent)
+    public bool TryPeek([NotNullWhen(true)] out RelayEvent? relayEvent)
     {
         if (_inFlight is null && queue.TryDequeue(out var next))
         {
-            _inFlight = ToManagerEvent(next);
+            _inFlight = next;
         }
 
-        managerEvent = _inFlight.GetValueOrDefault();
-        return _inFlight is not null;
+        relayEvent = _inFlight;
+        return relayEvent is not null;
     }
 
-    public void RemoveDelivered(in ManagerEvent delivered)
+    public void RemoveDelivered(RelayEvent delivered)
     {
-        if (_inFlight == delivered)
+        if (ReferenceEquals(_inFlight, delivered))
         {
             _inFlight = null;
         }
@@ -36,36 +37,9 @@ internal sealed class RelayEventQueueAdapter(EventQueue queue) : IRelayEventSour
     public ValueTask WaitAsync(CancellationToken cancellationToken) =>
         _inFlight is not null ? ValueTask.CompletedTask : WaitForQueueAsync(cancellationToken);
 
-    public void Emit(ManagerEventSeverity severity, string category, string message, string? flowId = null) =>
-        queue.Raise(ToSeverity(severity), ToCategory(category), message, flowId);
+    public void Emit(EventSeverity severity, EventCategory category, string message, string? flowId = null) =>
+        queue.Raise(severity, category, message, flowId);
 
     private async ValueTask WaitForQueueAsync(CancellationToken cancellationToken) =>
         await queue.WaitAsync(cancellationToken).ConfigureAwait(false);
-
-    private static ManagerEvent ToManagerEvent(RelayEvent e) => new(
-        e.Severity switch
-        {
-            EventSeverity.Warning => ManagerEventSeverity.Warning,
-            EventSeverity.Critical => ManagerEventSeverity.Critical,
-            _ => ManagerEventSeverity.Info,
-        },
-        RelayEvent.ToWireName(e.Category),
-        e.Message,
-        e.FlowId,
-        e.Details,
-        e.Timestamp);
-
-    private static EventSeverity ToSeverity(ManagerEventSeverity severity) => severity switch
-    {
-        ManagerEventSeverity.Warning => EventSeverity.Warning,
-        ManagerEventSeverity.Critical => EventSeverity.Critical,
-        _ => EventSeverity.Info,
-    };
-
-    private static EventCategory ToCategory(string category) => category switch
-    {
-        "edge" => EventCategory.Edge,
-        "tunnel" => EventCategory.Tunnel,
-        _ => EventCategory.Manager,
-    };
 }

@@ -8,7 +8,8 @@ namespace BilbyRelay.Composition;
 
 /// <summary>
 /// Serves the stats endpoint straight from the relay's live counters and tables: every request
-/// reads the current values, so nothing can drift from what the data plane counts.
+/// reads the current values, so nothing can drift from what the data plane counts. The relay
+/// core's report records are the wire shapes, so tunnels, edges and totals pass through unchanged.
 /// </summary>
 internal sealed class RelayStatsSource(RelayServer relay, Func<ManagerLinkSnapshot?> managerStatus) : IStatsSource
 {
@@ -28,51 +29,11 @@ internal sealed class RelayStatsSource(RelayServer relay, Func<ManagerLinkSnapsh
         };
     }
 
-    public IReadOnlyList<TunnelSnapshot> GetTunnels() =>
-        relay.ListTunnels().Select(static t => new TunnelSnapshot
-        {
-            TunnelId = Guid.Parse(t.TunnelId),
-            Protocol = t.Protocol,
-            Status = t.Status,
-            IngressEdgeId = t.IngressEdgeId,
-            EgressEdgeId = t.EgressEdgeId,
-            IngressRemoteAddr = t.IngressRemoteAddr,
-            EgressRemoteAddr = t.EgressRemoteAddr,
-            Stats = new TunnelStatsSnapshot
-            {
-                BytesIngress = t.Stats.BytesIngress,
-                BytesEgress = t.Stats.BytesEgress,
-                TcpStreamsTotal = t.Stats.TcpStreamsTotal,
-                TcpStreamsActive = t.Stats.TcpStreamsActive,
-                UdpDatagramsTotal = t.Stats.UdpDatagramsTotal,
-                UptimeSecs = t.Stats.UptimeSecs,
-            },
-        }).ToArray();
+    public IReadOnlyList<TunnelInfo> GetTunnels() => relay.ListTunnels();
 
-    public IReadOnlyList<EdgeSnapshot> GetEdges() =>
-        relay.ListEdges().Select(static e => new EdgeSnapshot { EdgeId = e.EdgeId, RemoteAddr = e.RemoteAddr }).ToArray();
+    public IReadOnlyList<EdgeInfo> GetEdges() => relay.ListEdges();
 
-    public Stats.RelayStatsSnapshot GetStats()
-    {
-        var s = relay.GetStats();
-        return new Stats.RelayStatsSnapshot
-        {
-            UptimeSecs = s.UptimeSecs,
-            ConnectedEdges = s.ConnectedEdges,
-            TotalTunnels = s.TotalTunnels,
-            ActiveTunnels = s.ActiveTunnels,
-            TotalBytesIngress = s.TotalBytesIngress,
-            TotalBytesEgress = s.TotalBytesEgress,
-            TotalBytesForwarded = s.TotalBytesForwarded,
-            TotalBandwidthBps = s.TotalBandwidthBps,
-            TotalTcpStreams = s.TotalTcpStreams,
-            ActiveTcpStreams = s.ActiveTcpStreams,
-            TotalUdpDatagrams = s.TotalUdpDatagrams,
-            PeakTunnels = s.PeakTunnels,
-            PeakEdges = s.PeakEdges,
-            ConnectionsTotal = s.ConnectionsTotal,
-        };
-    }
+    public RelayStatsSnapshot GetStats() => relay.GetStats();
 
     public MetricsSnapshot GetMetrics()
     {

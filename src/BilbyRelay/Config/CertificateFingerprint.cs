@@ -1,8 +1,14 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
 
 namespace BilbyRelay.Config;
 
-/// <summary>SHA-256 certificate fingerprints written as 32 hex pairs separated by ':'.</summary>
+/// <summary>
+/// SHA-256 certificate fingerprints written as 32 hex pairs separated by ':' (<c>manager.cert_fingerprint</c>).
+/// The one implementation: config validation checks the form, the manager link computes and compares.
+/// </summary>
 public static class CertificateFingerprint
 {
     private const int ByteCount = 32;
@@ -11,6 +17,18 @@ public static class CertificateFingerprint
     public static bool TryNormalize(string text, [NotNullWhen(true)] out string? normalized)
     {
         normalized = null;
+        if (!IsWellFormed(text))
+        {
+            return false;
+        }
+
+        normalized = text.ToLowerInvariant();
+        return true;
+    }
+
+    /// <summary>32 hex pairs (either case) separated by ':'.</summary>
+    public static bool IsWellFormed(string text)
+    {
         if (text.Length != (ByteCount * 3) - 1)
         {
             return false;
@@ -25,7 +43,22 @@ public static class CertificateFingerprint
             }
         }
 
-        normalized = text.ToLowerInvariant();
         return true;
+    }
+
+    /// <summary>The lowercase fingerprint of the certificate's DER encoding.</summary>
+    public static string Sha256(X509Certificate certificate)
+    {
+        Span<byte> hash = stackalloc byte[ByteCount];
+        SHA256.HashData(certificate.GetRawCertData(), hash);
+        return string.Join(':', Convert.ToHexStringLower(hash).Chunk(2).Select(pair => new string(pair)));
+    }
+
+    /// <summary>Case-insensitive, constant-time comparison of two fingerprints.</summary>
+    public static bool Matches(string expected, string actual)
+    {
+        var left = Encoding.ASCII.GetBytes(expected.ToLowerInvariant());
+        var right = Encoding.ASCII.GetBytes(actual.ToLowerInvariant());
+        return CryptographicOperations.FixedTimeEquals(left, right);
     }
 }

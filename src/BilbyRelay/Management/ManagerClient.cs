@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using BilbyRelay.Core.Diagnostics;
+using BilbyRelay.Core.Events;
 using BilbyRelay.Management.Credentials;
 
 namespace BilbyRelay.Management;
@@ -262,7 +263,7 @@ internal sealed class ManagerClient : IAsyncDisposable
         if (_lastAuthFailure != reason)
         {
             _lastAuthFailure = reason;
-            _sink.Emit(ManagerEventSeverity.Critical, ManagerEventTexts.Category, ManagerEventTexts.AuthenticationFailed(reason));
+            _sink.Emit(EventSeverity.Critical, EventCategory.Manager, EventMessages.ManagerAuthenticationFailed(reason));
         }
     }
 
@@ -272,7 +273,7 @@ internal sealed class ManagerClient : IAsyncDisposable
         _connected = true;
         Counters.OnSession();
         ManagementLog.Connected(_log, url);
-        _sink.Emit(ManagerEventSeverity.Info, ManagerEventTexts.Category, ManagerEventTexts.Connected);
+        _sink.Emit(EventSeverity.Info, EventCategory.Manager, EventMessages.ManagerConnected);
     }
 
     private void OnSessionEnded(Uri url, string? reason)
@@ -290,9 +291,9 @@ internal sealed class ManagerClient : IAsyncDisposable
 
         Volatile.Write(ref _lastFailure, reason);
         _sink.Emit(
-            ManagerEventSeverity.Warning,
-            ManagerEventTexts.Category,
-            reason is null ? ManagerEventTexts.ConnectionLost : ManagerEventTexts.ConnectionLostWithError(reason));
+            EventSeverity.Warning,
+            EventCategory.Manager,
+            reason is null ? EventMessages.ManagerConnectionLost : EventMessages.ManagerConnectionLostWithError(reason));
         ManagementLog.ConnectionLost(_log, url, reason, _options.ReconnectDelay);
     }
 }

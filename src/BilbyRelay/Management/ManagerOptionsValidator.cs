@@ -1,3 +1,5 @@
+using BilbyRelay.Config;
+
 namespace BilbyRelay.Management;
 
 /// <summary>
@@ -33,7 +35,7 @@ internal static class ManagerOptionsValidator
             }
         }
 
-        if (options.CertFingerprint is not null && !CertificateFingerprints.IsWellFormed(options.CertFingerprint))
+        if (options.CertFingerprint is not null && !CertificateFingerprint.IsWellFormed(options.CertFingerprint))
         {
             errors.Add("manager.cert_fingerprint: expected the SHA-256 of the manager's DER certificate as 32 hex pairs separated by ':' (aa:bb:…)");
         }

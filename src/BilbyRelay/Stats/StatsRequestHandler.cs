@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net;
 using BilbyRelay.Core.Diagnostics;
-using BilbyRelay.Core.Relay;
 
 namespace BilbyRelay.Stats;
 

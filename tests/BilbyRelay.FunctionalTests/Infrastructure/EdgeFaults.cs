@@ -1,20 +1,14 @@
-using System.Reflection;
 using BilbyRelay.EdgeSimulator;
-using BilbyRelay.Quic;
 
 namespace BilbyRelay.FunctionalTests.Infrastructure;
 
 /// <summary>Failures an edge can suffer that a clean shutdown never shows the relay.</summary>
 internal static class EdgeFaults
 {
-    private static readonly MethodInfo VanishMethod =
-        typeof(QuicConnection).GetMethod("Vanish", BindingFlags.Instance | BindingFlags.NonPublic)
-        ?? throw new MissingMethodException(nameof(QuicConnection), "Vanish");
-
     /// <summary>
     /// The edge's connection disappears without CONNECTION_CLOSE, as when its process is killed or
     /// its network drops: the relay can only notice through silence (keep-alives that go unanswered).
     /// Uses the QUIC engine's own fault hook, which is internal to the engine.
     /// </summary>
-    public static void Vanish(this SimulatedEdge edge) => VanishMethod.Invoke(edge.Connection, null);
+    public static void Vanish(this SimulatedEdge edge) => edge.Connection.Vanish();
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using BilbyRelay.Core.Events;
 using BilbyRelay.Management;
 
 namespace BilbyRelay.FunctionalTests.Management;
@@ -29,7 +30,7 @@ public sealed class ManagerBackpressureTests
             Assert.True(deadline.Elapsed < TestTimeouts.Default, $"no backpressure after {emitted} events: dropped {harness.Events.DroppedCount}, stats skipped {harness.Client.Counters.StatsSkipped}");
             for (var i = 0; i < capacity; i++, emitted++)
             {
-                harness.Events.Enqueue(new ManagerEvent(ManagerEventSeverity.Info, "edge", $"bulk {emitted}", null, details, DateTimeOffset.UtcNow));
+                harness.Events.Raise(EventSeverity.Info, EventCategory.Edge, $"bulk {emitted}", null, details);
             }
 
             await Task.Delay(10);
@@ -40,7 +41,7 @@ public sealed class ManagerBackpressureTests
 
         // Emitting never blocks, the status is readable, and shutdown does not wait for the stalled socket.
         var emit = Stopwatch.StartNew();
-        harness.Events.Emit(ManagerEventSeverity.Warning, "edge", "still non-blocking");
+        harness.Events.Raise(EventSeverity.Warning, EventCategory.Edge, "still non-blocking");
         Assert.InRange(emit.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(1));
         Assert.True(harness.Client.Status.Connected);
 

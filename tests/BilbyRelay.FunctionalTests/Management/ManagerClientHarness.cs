@@ -1,4 +1,6 @@
+using BilbyRelay.Composition;
 using BilbyRelay.Core.Diagnostics;
+using BilbyRelay.Core.Events;
 using BilbyRelay.Management;
 using BilbyRelay.Management.Credentials;
 using BilbyRelay.Tests.Management;
@@ -6,8 +8,9 @@ using BilbyRelay.Tests.Management;
 namespace BilbyRelay.FunctionalTests.Management;
 
 /// <summary>
-/// A <see cref="ManagerClient"/> wired to test doubles: a real <see cref="ManagerEventQueue"/> (the
-/// client both drains it and emits into it, as in the relay), a <see cref="FakeManagedRelay"/>, a
+/// A <see cref="ManagerClient"/> wired to test doubles: the relay's real <see cref="EventQueue"/>
+/// behind the production <see cref="RelayEventQueueAdapter"/> (the client both drains it and emits
+/// into it, as in the relay), a <see cref="FakeManagedRelay"/>, a
 /// log sink tests can await. Integration tests swap the fake relay for the real one.
 /// </summary>
 internal sealed class ManagerClientHarness : IAsyncDisposable
@@ -18,14 +21,15 @@ internal sealed class ManagerClientHarness : IAsyncDisposable
         ManagerOptions options,
         ICredentialStore? store = null,
         Func<string, string?>? environment = null,
-        int eventCapacity = ManagerEventQueue.DefaultCapacity)
+        int eventCapacity = 4096)
     {
-        Events = new ManagerEventQueue(eventCapacity);
+        Events = new EventQueue(eventCapacity, TimeProvider.System, Logger.Null);
+        var adapter = new RelayEventQueueAdapter(Events);
         Store = store ?? new FakeCredentialStore();
-        Client = new ManagerClient(options, Relay, Events, Events, Store, new Logger(Log, ManagementLog.Category), TimeProvider.System, environment ?? (_ => null));
+        Client = new ManagerClient(options, Relay, adapter, adapter, Store, new Logger(Log, ManagementLog.Category), TimeProvider.System, environment ?? (_ => null));
     }
 
-    public ManagerEventQueue Events { get; }
+    public EventQueue Events { get; }
 
     public FakeManagedRelay Relay { get; } = new();
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text.Json;
+using BilbyRelay.Core.Events;
 using BilbyRelay.Management;
 
 namespace BilbyRelay.FunctionalTests.Management;
@@ -148,7 +149,7 @@ public sealed class ManagerConnectionTests
         string[] away = [.. Enumerable.Range(1, 5).Select(i => $"Edge connected from 192.0.2.{i}:4000")];
         foreach (var text in away)
         {
-            harness.Events.Emit(ManagerEventSeverity.Info, "edge", text);
+            harness.Events.Raise(EventSeverity.Info, EventCategory.Edge, text);
         }
 
         var second = await manager.NextConnectionAsync();
@@ -175,7 +176,7 @@ public sealed class ManagerConnectionTests
         await connection.AcceptAuthAsync();
         await connection.ReceiveEventAsync("Connected to manager");
 
-        harness.Events.Emit(ManagerEventSeverity.Info, "edge", "last words");
+        harness.Events.Raise(EventSeverity.Info, EventCategory.Edge, "last words");
         var stop = harness.Client.StopAsync(CancellationToken.None);
         await connection.ReceiveEventAsync("last words");
         Assert.Equal(WebSocketCloseStatus.NormalClosure, await connection.ReadUntilCloseAsync());

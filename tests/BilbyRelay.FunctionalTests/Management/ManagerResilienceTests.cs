@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using BilbyRelay.Core.Events;
 using BilbyRelay.Management;
 
 namespace BilbyRelay.FunctionalTests.Management;
@@ -42,7 +43,7 @@ public sealed class ManagerResilienceTests
         var nextConnection = manager.NextConnectionAsync();
         for (var i = 0; !nextConnection.IsCompleted; i++)
         {
-            harness.Events.Enqueue(new ManagerEvent(ManagerEventSeverity.Info, "edge", $"bulk {i}", null, details, DateTimeOffset.UtcNow));
+            harness.Events.Raise(EventSeverity.Info, EventCategory.Edge, $"bulk {i}", null, details);
             if (i % 16 == 0)
             {
                 await Task.WhenAny(nextConnection, Task.Delay(10));

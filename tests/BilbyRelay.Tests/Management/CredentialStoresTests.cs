@@ -1,3 +1,4 @@
+using BilbyRelay.Config;
 using BilbyRelay.Core.Diagnostics;
 using BilbyRelay.Management.Credentials;
 
@@ -8,9 +9,17 @@ public sealed class CredentialStoresTests
     [Fact]
     public void ForConfigFile_PicksStoreByFileKind()
     {
-        Assert.IsType<TomlCredentialStore>(CredentialStores.ForConfigFile("/etc/bilbyrelay/relay.toml", Logger.Null));
-        Assert.IsType<JsonCredentialStore>(CredentialStores.ForConfigFile("/etc/bilbyrelay/relay.JSON", Logger.Null));
+        Assert.IsType<TomlCredentialStore>(CredentialStores.ForConfigFile(new ConfigFile("/etc/bilbyrelay/relay.toml", ConfigFileFormat.Toml), Logger.Null));
+        Assert.IsType<JsonCredentialStore>(CredentialStores.ForConfigFile(new ConfigFile("/etc/bilbyrelay/relay.JSON", ConfigFileFormat.Json), Logger.Null));
         Assert.IsType<InMemoryCredentialStore>(CredentialStores.ForConfigFile(null, Logger.Null));
+    }
+
+    [Fact]
+    public void ForConfigFile_FollowsTheLoadedFormatNotTheExtension()
+    {
+        // The loader reads a JSON document without a .json extension as JSON; credentials must be written back as JSON.
+        Assert.IsType<JsonCredentialStore>(CredentialStores.ForConfigFile(new ConfigFile("/etc/bilbyrelay/relay.conf", ConfigFileFormat.Json), Logger.Null));
+        Assert.IsType<TomlCredentialStore>(CredentialStores.ForConfigFile(new ConfigFile("/etc/bilbyrelay/relay.json.toml", ConfigFileFormat.Toml), Logger.Null));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using BilbyRelay.Core.Relay;
 using BilbyRelay.Management;
 
 namespace BilbyRelay.Tests.Management;
@@ -28,46 +29,45 @@ internal sealed class FakeManagedRelay : IManagedRelay
 
     public long HealthCalls => Interlocked.Read(ref _healthCalls);
 
-    public IReadOnlyList<ManagerTunnelInfo> Tunnels { get; set; } =
+    public IReadOnlyList<TunnelInfo> Tunnels { get; set; } =
     [
-        new ManagerTunnelInfo
-        {
-            TunnelId = KnownTunnel,
-            Protocol = "tcp",
-            Status = "waiting_egress",
-            IngressEdgeId = KnownEdge,
-            IngressRemoteAddr = "192.0.2.10:50000",
-            Stats = new ManagerTunnelStats { BytesIngress = 1234, TcpStreamsTotal = 2, TcpStreamsActive = 1, UptimeSecs = 7 },
-        },
+        new TunnelInfo(
+            KnownTunnel.ToString(),
+            Protocol: "tcp",
+            Status: "waiting_egress",
+            IngressEdgeId: KnownEdge,
+            EgressEdgeId: null,
+            IngressRemoteAddr: "192.0.2.10:50000",
+            EgressRemoteAddr: null,
+            new TunnelStatsInfo(BytesIngress: 1234, BytesEgress: 0, TcpStreamsTotal: 2, TcpStreamsActive: 1, UdpDatagramsTotal: 0, UptimeSecs: 7)),
     ];
 
-    public IReadOnlyList<ManagerEdgeInfo> Edges { get; set; } =
+    public IReadOnlyList<EdgeInfo> Edges { get; set; } =
     [
-        new ManagerEdgeInfo { EdgeId = KnownEdge, RemoteAddr = "192.0.2.10:50000" },
+        new EdgeInfo(KnownEdge, "192.0.2.10:50000", ConnectionId: "conn-1-192.0.2.10:50000"),
     ];
 
     public ManagerStatsPayload GetStats()
     {
         Interlocked.Increment(ref _statsCalls);
-        return new ManagerStatsPayload
-        {
-            Tunnels = Tunnels,
-            Edges = Edges,
-            ConnectedEdges = Edges.Count,
-            ActiveTunnels = 0,
-            TotalTunnels = Tunnels.Count,
-            TotalBytesIngress = 1234,
-            TotalBytesEgress = 0,
-            TotalBytesForwarded = 1234,
-            TotalBandwidthBps = 800,
-            TotalTcpStreams = 2,
-            ActiveTcpStreams = 1,
-            TotalUdpDatagrams = 0,
-            PeakTunnels = 1,
-            PeakEdges = 1,
-            ConnectionsTotal = 3,
-            UptimeSecs = 42,
-        };
+        return ManagerStatsPayload.Create(
+            Tunnels,
+            Edges,
+            new RelayStatsSnapshot(
+                UptimeSecs: 42,
+                ConnectedEdges: Edges.Count,
+                TotalTunnels: Tunnels.Count,
+                ActiveTunnels: 0,
+                TotalBytesIngress: 1234,
+                TotalBytesEgress: 0,
+                TotalBytesForwarded: 1234,
+                TotalBandwidthBps: 800,
+                TotalTcpStreams: 2,
+                ActiveTcpStreams: 1,
+                TotalUdpDatagrams: 0,
+                PeakTunnels: 1,
+                PeakEdges: 1,
+                ConnectionsTotal: 3));
     }
 
     public ManagerHealthPayload GetHealth()
@@ -91,9 +91,9 @@ internal sealed class FakeManagedRelay : IManagedRelay
         };
     }
 
-    public IReadOnlyList<ManagerTunnelInfo> ListTunnels() => Tunnels;
+    public IReadOnlyList<TunnelInfo> ListTunnels() => Tunnels;
 
-    public IReadOnlyList<ManagerEdgeInfo> ListEdges() => Edges;
+    public IReadOnlyList<EdgeInfo> ListEdges() => Edges;
 
     public bool CloseTunnel(Guid tunnelId, string reason)
     {

@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using BilbyRelay.Config;
 using BilbyRelay.Management;
 
 namespace BilbyRelay.Tests.Management;
@@ -61,7 +62,7 @@ public sealed class ManagerCertificatePolicyTests
     {
         using var pinned = CreateCertificate();
         using var other = CreateCertificate();
-        var fingerprint = CertificateFingerprints.Sha256(pinned).ToUpperInvariant();
+        var fingerprint = CertificateFingerprint.Sha256(pinned).ToUpperInvariant();
         var policy = ManagerCertificatePolicy.Create(Options(fingerprint: fingerprint), NoEnvironment);
 
         Assert.True(policy.Validate(pinned, SslPolicyErrors.RemoteCertificateChainErrors));
@@ -74,9 +75,9 @@ public sealed class ManagerCertificatePolicyTests
     {
         using var certificate = CreateCertificate();
 
-        var fingerprint = CertificateFingerprints.Sha256(certificate);
+        var fingerprint = CertificateFingerprint.Sha256(certificate);
 
-        Assert.True(CertificateFingerprints.IsWellFormed(fingerprint));
+        Assert.True(CertificateFingerprint.IsWellFormed(fingerprint));
         Assert.Equal(fingerprint.ToLowerInvariant(), fingerprint);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(certificate.RawData)), fingerprint.Replace(":", string.Empty, StringComparison.Ordinal));
     }

@@ -1,4 +1,6 @@
+using BilbyRelay.Composition;
 using BilbyRelay.Core.Diagnostics;
+using BilbyRelay.Core.Events;
 using BilbyRelay.Management;
 
 namespace BilbyRelay.Tests.Management;
@@ -14,7 +16,7 @@ public sealed class ManagerClientTests
             RegistrationToken = "t",
             SoftwareVersion = "1",
         };
-        var queue = new ManagerEventQueue();
+        var queue = new RelayEventQueueAdapter(new EventQueue(16, TimeProvider.System, Logger.Null));
 
         var error = Assert.Throws<ArgumentException>(() => new ManagerClient(options, new FakeManagedRelay(), queue, queue, new FakeCredentialStore(), Logger.Null));
 
@@ -30,7 +32,7 @@ public sealed class ManagerClientTests
             RegistrationToken = "t",
             SoftwareVersion = "1",
         };
-        var queue = new ManagerEventQueue();
+        var queue = new RelayEventQueueAdapter(new EventQueue(16, TimeProvider.System, Logger.Null));
         await using var client = new ManagerClient(options, new FakeManagedRelay(), queue, queue, new FakeCredentialStore(), Logger.Null);
 
         await client.StopAsync(CancellationToken.None);

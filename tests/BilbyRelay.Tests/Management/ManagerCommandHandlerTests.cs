@@ -1,5 +1,6 @@
 using System.Text.Json;
 using BilbyRelay.Core.Diagnostics;
+using BilbyRelay.Core.Events;
 using BilbyRelay.Management;
 using BilbyRelay.Management.Credentials;
 
@@ -122,7 +123,7 @@ public sealed class ManagerCommandHandlerTests
         Assert.True(frame.GetProperty("payload").GetProperty("data").GetProperty("persisted").GetBoolean());
         Assert.Equal("secret-2", _credentials.NodeSecret);
         Assert.Equal([("node-1", "secret-2")], _store.Persisted);
-        Assert.Equal([(ManagerEventSeverity.Info, "manager", "Secret rotated successfully")], _events.Events);
+        Assert.Equal([(EventSeverity.Info, "manager", "Secret rotated successfully")], _events.Events);
     }
 
     [Fact]
@@ -135,7 +136,7 @@ public sealed class ManagerCommandHandlerTests
         AssertAck(frame, success: true);
         Assert.False(frame.GetProperty("payload").GetProperty("data").GetProperty("persisted").GetBoolean());
         Assert.Equal("secret-3", _credentials.NodeSecret);
-        Assert.Equal([(ManagerEventSeverity.Warning, "manager", "Credential persistence failed: relay.toml: Read-only file system")], _events.Events);
+        Assert.Equal([(EventSeverity.Warning, "manager", "Credential persistence failed: relay.toml: Read-only file system")], _events.Events);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using BilbyRelay.Core.Events;
 using BilbyRelay.Management;
 
 namespace BilbyRelay.Tests.Management;
@@ -58,6 +59,9 @@ public sealed class ManagerMessageShapeTests
             "active_tcp_streams", "total_udp_datagrams", "peak_tunnels", "peak_edges", "connections_total", "uptime_secs",
         ];
         Assert.Equal(expected.Order(), Keys(payload).Order());
+        Assert.Equal(800, payload.GetProperty("total_bandwidth_bps").GetInt64());
+        Assert.Equal(42, payload.GetProperty("uptime_secs").GetInt64());
+        Assert.Equal(3, payload.GetProperty("connections_total").GetInt64());
         var tunnel = payload.GetProperty("tunnels")[0];
         Assert.Equal(
             new[] { "tunnel_id", "protocol", "status", "ingress_edge_id", "egress_edge_id", "ingress_remote_addr", "egress_remote_addr", "stats" }.Order(),
@@ -90,8 +94,8 @@ public sealed class ManagerMessageShapeTests
     [Fact]
     public void EventPayload_OptionalFieldsOnlyWhenPresent()
     {
-        var plain = EventPayload.From(new ManagerEvent(ManagerEventSeverity.Warning, "edge", "Edge disconnected from 1.2.3.4:5", null, null, Timestamp));
-        var tunnel = EventPayload.From(new ManagerEvent(ManagerEventSeverity.Critical, "tunnel", "x", "6f1c7a52-3d1e-4c55-9a8e-0b1f2c3d4e5f", "more", Timestamp));
+        var plain = EventPayload.From(new RelayEvent(EventSeverity.Warning, EventCategory.Edge, "Edge disconnected from 1.2.3.4:5", null, null, Timestamp));
+        var tunnel = EventPayload.From(new RelayEvent(EventSeverity.Critical, EventCategory.Tunnel, "x", "6f1c7a52-3d1e-4c55-9a8e-0b1f2c3d4e5f", "more", Timestamp));
 
         var plainJson = Parse(ManagerEnvelope.Create("event", Timestamp, plain, ManagerJsonContext.Default.EventPayload)).GetProperty("payload");
         var tunnelJson = Parse(ManagerEnvelope.Create("event", Timestamp, tunnel, ManagerJsonContext.Default.EventPayload)).GetProperty("payload");
@@ -100,7 +104,7 @@ public sealed class ManagerMessageShapeTests
         Assert.Equal("warning", plainJson.GetProperty("severity").GetString());
         Assert.Equal(["severity", "category", "message", "flow_id", "details"], Keys(tunnelJson));
         Assert.Equal("critical", tunnelJson.GetProperty("severity").GetString());
-        Assert.Equal("info", EventPayload.From(new ManagerEvent(ManagerEventSeverity.Info, "m", "x", null, null, Timestamp)).Severity);
+        Assert.Equal("info", EventPayload.From(new RelayEvent(EventSeverity.Info, EventCategory.Manager, "x", null, null, Timestamp)).Severity);
     }
 
     [Fact]

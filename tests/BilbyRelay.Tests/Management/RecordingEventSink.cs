@@ -1,13 +1,14 @@
 using System.Collections.Concurrent;
+using BilbyRelay.Core.Events;
 using BilbyRelay.Management;
 
 namespace BilbyRelay.Tests.Management;
 
-/// <summary>Collects emitted events in order.</summary>
+/// <summary>Collects emitted events in order, with the category's wire name.</summary>
 internal sealed class RecordingEventSink : IRelayEventSink
 {
-    public ConcurrentQueue<(ManagerEventSeverity Severity, string Category, string Message)> Events { get; } = new();
+    public ConcurrentQueue<(EventSeverity Severity, string Category, string Message)> Events { get; } = new();
 
-    public void Emit(ManagerEventSeverity severity, string category, string message, string? flowId = null) =>
-        Events.Enqueue((severity, category, message));
+    public void Emit(EventSeverity severity, EventCategory category, string message, string? flowId = null) =>
+        Events.Enqueue((severity, RelayEvent.ToWireName(category), message));
 }

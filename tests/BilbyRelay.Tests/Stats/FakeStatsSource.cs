@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using BilbyRelay.Core.Relay;
 using BilbyRelay.Stats;
 
 namespace BilbyRelay.Tests.Stats;
@@ -24,65 +25,53 @@ internal sealed class FakeStatsSource : IStatsSource
         Manager = Manager,
     };
 
-    public IReadOnlyList<TunnelSnapshot> GetTunnels()
+    public IReadOnlyList<TunnelInfo> GetTunnels()
     {
         ThrowIfFailing();
         return
         [
-            new TunnelSnapshot
-            {
-                TunnelId = ActiveTunnelId,
-                Protocol = "tcp",
-                Status = "active",
-                IngressEdgeId = "edge-a",
-                EgressEdgeId = "edge-b",
-                IngressRemoteAddr = "192.0.2.1:50000",
-                EgressRemoteAddr = "[2001:db8::1]:50001",
-                Stats = new TunnelStatsSnapshot
-                {
-                    BytesIngress = 1000,
-                    BytesEgress = 2000,
-                    TcpStreamsTotal = 3,
-                    TcpStreamsActive = 1,
-                    UdpDatagramsTotal = 0,
-                    UptimeSecs = 30,
-                },
-            },
-            new TunnelSnapshot
-            {
-                TunnelId = WaitingTunnelId,
-                Protocol = "udp",
-                Status = "waiting_egress",
-                IngressEdgeId = "edge-a",
-                IngressRemoteAddr = "192.0.2.1:50000",
-                Stats = new TunnelStatsSnapshot { UdpDatagramsTotal = 7, UptimeSecs = 5 },
-            },
+            new TunnelInfo(
+                ActiveTunnelId.ToString(),
+                Protocol: "tcp",
+                Status: "active",
+                IngressEdgeId: "edge-a",
+                EgressEdgeId: "edge-b",
+                IngressRemoteAddr: "192.0.2.1:50000",
+                EgressRemoteAddr: "[2001:db8::1]:50001",
+                new TunnelStatsInfo(BytesIngress: 1000, BytesEgress: 2000, TcpStreamsTotal: 3, TcpStreamsActive: 1, UdpDatagramsTotal: 0, UptimeSecs: 30)),
+            new TunnelInfo(
+                WaitingTunnelId.ToString(),
+                Protocol: "udp",
+                Status: "waiting_egress",
+                IngressEdgeId: "edge-a",
+                EgressEdgeId: null,
+                IngressRemoteAddr: "192.0.2.1:50000",
+                EgressRemoteAddr: null,
+                new TunnelStatsInfo(BytesIngress: 0, BytesEgress: 0, TcpStreamsTotal: 0, TcpStreamsActive: 0, UdpDatagramsTotal: 7, UptimeSecs: 5)),
         ];
     }
 
-    public IReadOnlyList<EdgeSnapshot> GetEdges() =>
+    public IReadOnlyList<EdgeInfo> GetEdges() =>
     [
-        new EdgeSnapshot { EdgeId = "edge-a", RemoteAddr = "192.0.2.1:50000" },
-        new EdgeSnapshot { EdgeId = "edge-\"b\"", RemoteAddr = "[2001:db8::1]:50001" },
+        new EdgeInfo("edge-a", "192.0.2.1:50000", ConnectionId: "conn-1-192.0.2.1:50000"),
+        new EdgeInfo("edge-\"b\"", "[2001:db8::1]:50001", ConnectionId: "conn-2-[2001:db8::1]:50001"),
     ];
 
-    public RelayStatsSnapshot GetStats() => new()
-    {
-        UptimeSecs = 42,
-        ConnectedEdges = 2,
-        TotalTunnels = 2,
-        ActiveTunnels = 1,
-        TotalBytesIngress = 1000,
-        TotalBytesEgress = 2000,
-        TotalBytesForwarded = 3000,
-        TotalBandwidthBps = 125,
-        TotalTcpStreams = 3,
-        ActiveTcpStreams = 1,
-        TotalUdpDatagrams = 7,
-        PeakTunnels = 4,
-        PeakEdges = 5,
-        ConnectionsTotal = 9,
-    };
+    public RelayStatsSnapshot GetStats() => new(
+        UptimeSecs: 42,
+        ConnectedEdges: 2,
+        TotalTunnels: 2,
+        ActiveTunnels: 1,
+        TotalBytesIngress: 1000,
+        TotalBytesEgress: 2000,
+        TotalBytesForwarded: 3000,
+        TotalBandwidthBps: 125,
+        TotalTcpStreams: 3,
+        ActiveTcpStreams: 1,
+        TotalUdpDatagrams: 7,
+        PeakTunnels: 4,
+        PeakEdges: 5,
+        ConnectionsTotal: 9);
 
     public MetricsSnapshot GetMetrics() => new()
     {

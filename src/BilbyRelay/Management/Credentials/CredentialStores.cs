@@ -1,3 +1,4 @@
+using BilbyRelay.Config;
 using BilbyRelay.Core.Diagnostics;
 
 namespace BilbyRelay.Management.Credentials;
@@ -6,13 +7,15 @@ namespace BilbyRelay.Management.Credentials;
 internal static class CredentialStores
 {
     /// <summary>
-    /// <c>*.json</c> → <see cref="JsonCredentialStore"/>; any other path → <see cref="TomlCredentialStore"/>;
-    /// no config file → <see cref="InMemoryCredentialStore"/>.
+    /// The store writes the file back in the format it was loaded in (the loader decides it from the
+    /// extension or, failing that, the content): <see cref="ConfigFileFormat.Json"/> →
+    /// <see cref="JsonCredentialStore"/>, <see cref="ConfigFileFormat.Toml"/> →
+    /// <see cref="TomlCredentialStore"/>; no config file → <see cref="InMemoryCredentialStore"/>.
     /// </summary>
-    public static ICredentialStore ForConfigFile(string? path, Logger log) => path switch
+    public static ICredentialStore ForConfigFile(ConfigFile? file, Logger log) => file switch
     {
-        null or "" => new InMemoryCredentialStore(log),
-        _ when path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) => new JsonCredentialStore(path),
-        _ => new TomlCredentialStore(path),
+        null => new InMemoryCredentialStore(log),
+        { Format: ConfigFileFormat.Json } => new JsonCredentialStore(file.Path),
+        _ => new TomlCredentialStore(file.Path),
     };
 }

@@ -1,4 +1,5 @@
 using BilbyRelay.Core.Diagnostics;
+using BilbyRelay.Core.Events;
 
 namespace BilbyRelay.Management.Credentials;
 
@@ -93,7 +94,7 @@ internal sealed class ManagerCredentials
             return false;
         }
 
-        _events.Emit(ManagerEventSeverity.Info, ManagerEventTexts.Category, ManagerEventTexts.SecretRotated);
+        _events.Emit(EventSeverity.Info, EventCategory.Manager, EventMessages.SecretRotated);
         return true;
     }
 
@@ -108,7 +109,7 @@ internal sealed class ManagerCredentials
         catch (Exception ex) when (ex is CredentialPersistenceException or IOException or UnauthorizedAccessException)
         {
             ManagementLog.CredentialPersistenceFailed(_log, ex.Message, ex);
-            _events.Emit(ManagerEventSeverity.Warning, ManagerEventTexts.Category, ManagerEventTexts.CredentialPersistenceFailed(ex.Message));
+            _events.Emit(EventSeverity.Warning, EventCategory.Manager, EventMessages.CredentialPersistenceFailed(ex.Message));
             return false;
         }
     }

@@ -1,5 +1,6 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using BilbyRelay.Config;
 
 namespace BilbyRelay.Management;
 
@@ -57,8 +58,8 @@ internal sealed class ManagerCertificatePolicy
                 return false;
             }
 
-            var actual = CertificateFingerprints.Sha256(certificate);
-            if (!CertificateFingerprints.Matches(_fingerprint, actual))
+            var actual = CertificateFingerprint.Sha256(certificate);
+            if (!CertificateFingerprint.Matches(_fingerprint, actual))
             {
                 Rejection = $"certificate fingerprint mismatch (expected {_fingerprint.ToLowerInvariant()}, got {actual})";
                 return false;

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using BilbyRelay.Core.Diagnostics;
+using BilbyRelay.Core.Events;
 using BilbyRelay.Management.Credentials;
 
 namespace BilbyRelay.Management;
@@ -15,8 +16,6 @@ namespace BilbyRelay.Management;
 /// </summary>
 internal sealed class ManagerCommandHandler
 {
-    public const string CloseTunnelReason = "tunnel closed by manager";
-
     private readonly IManagedRelay _relay;
     private readonly ManagerCredentials _credentials;
     private readonly TimeProvider _time;
@@ -100,14 +99,14 @@ internal sealed class ManagerCommandHandler
                     return CommandOutcome.Fail(error);
                 }
 
-                return _relay.CloseTunnel(tunnelId, CloseTunnelReason) ? CommandOutcome.Ok() : CommandOutcome.Fail($"Tunnel not found: {tunnelId}");
+                return _relay.CloseTunnel(tunnelId, TunnelDownReasons.ClosedByManager) ? CommandOutcome.Ok() : CommandOutcome.Fail($"Tunnel not found: {tunnelId}");
             }
 
             case "list_tunnels":
-                return CommandOutcome.Ok(JsonSerializer.SerializeToNode(_relay.ListTunnels(), ManagerJsonContext.Default.IReadOnlyListManagerTunnelInfo));
+                return CommandOutcome.Ok(JsonSerializer.SerializeToNode(_relay.ListTunnels(), ManagerJsonContext.Default.IReadOnlyListTunnelInfo));
 
             case "list_edges":
-                return CommandOutcome.Ok(JsonSerializer.SerializeToNode(_relay.ListEdges(), ManagerJsonContext.Default.IReadOnlyListManagerEdgeInfo));
+                return CommandOutcome.Ok(JsonSerializer.SerializeToNode(_relay.ListEdges(), ManagerJsonContext.Default.IReadOnlyListEdgeInfo));
 
             case "authorize_tunnel":
             {

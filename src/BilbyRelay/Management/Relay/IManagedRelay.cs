@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using BilbyRelay.Core.Relay;
 
 namespace BilbyRelay.Management;
 
@@ -16,10 +17,10 @@ internal interface IManagedRelay
     ManagerHealthPayload GetHealth();
 
     /// <summary>Tunnels as in <c>GET /api/v1/tunnels</c>.</summary>
-    IReadOnlyList<ManagerTunnelInfo> ListTunnels();
+    IReadOnlyList<TunnelInfo> ListTunnels();
 
     /// <summary>Connected edges as in <c>GET /api/v1/edges</c>.</summary>
-    IReadOnlyList<ManagerEdgeInfo> ListEdges();
+    IReadOnlyList<EdgeInfo> ListEdges();
 
     /// <summary>
     /// Removes the tunnel entirely and sends <c>tunnel_down</c> with <paramref name="reason"/> to each

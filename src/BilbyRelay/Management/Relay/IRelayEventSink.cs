@@ -1,10 +1,13 @@
+using BilbyRelay.Core.Events;
+
 namespace BilbyRelay.Management;
 
 /// <summary>
-/// Where the manager link reports its own events (connected, lost, auth failed, secret rotated…).
-/// The relay's bounded event queue implements it. <see cref="Emit"/> must never block.
+/// Where the manager link reports its own events (connected, lost, auth failed, secret rotated…),
+/// with the texts of <see cref="EventMessages"/>. The relay's bounded event queue implements it.
+/// <see cref="Emit"/> must never block.
 /// </summary>
 internal interface IRelayEventSink
 {
-    void Emit(ManagerEventSeverity severity, string category, string message, string? flowId = null);
+    void Emit(EventSeverity severity, EventCategory category, string message, string? flowId = null);
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using BilbyRelay.Core.Events;
 
 namespace BilbyRelay.Management;
 
@@ -17,17 +18,12 @@ internal sealed class EventPayload
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Details { get; init; }
 
-    public static EventPayload From(in ManagerEvent managerEvent) => new()
+    public static EventPayload From(RelayEvent relayEvent) => new()
     {
-        Severity = managerEvent.Severity switch
-        {
-            ManagerEventSeverity.Info => "info",
-            ManagerEventSeverity.Warning => "warning",
-            _ => "critical",
-        },
-        Category = managerEvent.Category,
-        Message = managerEvent.Message,
-        FlowId = managerEvent.FlowId,
-        Details = managerEvent.Details,
+        Severity = RelayEvent.ToWireName(relayEvent.Severity),
+        Category = RelayEvent.ToWireName(relayEvent.Category),
+        Message = relayEvent.Message,
+        FlowId = relayEvent.FlowId,
+        Details = relayEvent.Details,
     };
 }

@@ -1,10 +1,12 @@
 using System.Text.Json.Serialization;
+using BilbyRelay.Core.Relay;
 
 namespace BilbyRelay.Management;
 
 /// <summary>
 /// Source-generated JSON metadata for everything the manager link sends. snake_case names;
 /// nulls are written (the manager expects every documented field) unless a member opts out.
+/// Tunnels, edges and relay totals are the relay core's report records, as in the REST API.
 /// </summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(AuthPayload))]
@@ -13,8 +15,9 @@ namespace BilbyRelay.Management;
 [JsonSerializable(typeof(EmptyPayload))]
 [JsonSerializable(typeof(ManagerStatsPayload))]
 [JsonSerializable(typeof(ManagerHealthPayload))]
-[JsonSerializable(typeof(IReadOnlyList<ManagerTunnelInfo>))]
-[JsonSerializable(typeof(IReadOnlyList<ManagerEdgeInfo>))]
+[JsonSerializable(typeof(RelayStatsSnapshot))]
+[JsonSerializable(typeof(IReadOnlyList<TunnelInfo>))]
+[JsonSerializable(typeof(IReadOnlyList<EdgeInfo>))]
 [JsonSerializable(typeof(CommandDataRotated))]
 internal sealed partial class ManagerJsonContext : JsonSerializerContext
 {

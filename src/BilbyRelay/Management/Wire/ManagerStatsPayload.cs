@@ -1,37 +1,32 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using BilbyRelay.Core.Relay;
+
 namespace BilbyRelay.Management;
 
-/// <summary>Payload of the <c>stats</c> message (PROTOCOL.md §3); every field is always present.</summary>
+/// <summary>
+/// Payload of the <c>stats</c> message (PROTOCOL.md §3): <c>tunnels</c>, <c>edges</c> and, at the
+/// same level, every relay-wide figure of <c>GET /api/v1/stats</c>. The figures are the relay core's
+/// <see cref="RelayStatsSnapshot"/> written flat as extension data, so the manager and the REST API
+/// read one definition and can never drift apart.
+/// </summary>
 internal sealed class ManagerStatsPayload
 {
-    public IReadOnlyList<ManagerTunnelInfo> Tunnels { get; init; } = [];
+    private ManagerStatsPayload(IReadOnlyList<TunnelInfo> tunnels, IReadOnlyList<EdgeInfo> edges, Dictionary<string, JsonElement> totals)
+    {
+        Tunnels = tunnels;
+        Edges = edges;
+        Totals = totals;
+    }
 
-    public IReadOnlyList<ManagerEdgeInfo> Edges { get; init; } = [];
+    public IReadOnlyList<TunnelInfo> Tunnels { get; }
 
-    public long ConnectedEdges { get; init; }
+    public IReadOnlyList<EdgeInfo> Edges { get; }
 
-    public long ActiveTunnels { get; init; }
+    /// <summary>The snapshot's fields (snake_case), written beside <c>tunnels</c> and <c>edges</c>.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement> Totals { get; }
 
-    public long TotalTunnels { get; init; }
-
-    public long TotalBytesIngress { get; init; }
-
-    public long TotalBytesEgress { get; init; }
-
-    public long TotalBytesForwarded { get; init; }
-
-    public long TotalBandwidthBps { get; init; }
-
-    public long TotalTcpStreams { get; init; }
-
-    public long ActiveTcpStreams { get; init; }
-
-    public long TotalUdpDatagrams { get; init; }
-
-    public long PeakTunnels { get; init; }
-
-    public long PeakEdges { get; init; }
-
-    public long ConnectionsTotal { get; init; }
-
-    public long UptimeSecs { get; init; }
+    public static ManagerStatsPayload Create(IReadOnlyList<TunnelInfo> tunnels, IReadOnlyList<EdgeInfo> edges, RelayStatsSnapshot totals) =>
+        new(tunnels, edges, JsonSerializer.SerializeToElement(totals, ManagerJsonContext.Default.RelayStatsSnapshot).EnumerateObject().ToDictionary(p => p.Name, p => p.Value));
 }
