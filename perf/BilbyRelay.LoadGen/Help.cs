@@ -13,6 +13,7 @@ internal static class Help
           direct                 every direct-path scenario (spawns a direct-server child)
           relay                  every relay-path scenario (spawns the relay and a relay-peer child)
           direct-goodput  direct-datagrams  direct-handshakes
+          direct-streams  relay-streams     (short streams one after another)
           relay-goodput   relay-datagrams   relay-handshakes   relay-binds   relay-startup
           direct-server          the direct path's far side: sinks streams, echoes datagrams
                                  --listen 127.0.0.1:0   prints "LISTENING ip:port"
@@ -22,11 +23,12 @@ internal static class Help
                                  writes DIR/summary.json and DIR/summary.md
 
         Options (defaults)
-          --scenarios goodput,datagrams,handshakes,binds   (direct and relay)
+          --scenarios goodput,streams,datagrams,handshakes,binds   (direct and relay)
           --relay-bin out/bilbyrelay  (or $BILBYRELAY_BIN)  --relay ip:port  use a running relay instead
           --relay-pid PID        with --relay: the relay's pid, for memory and CPU figures
           --server ip:port       use a running direct-server instead of spawning one
           --bytes 1G --seconds 10 --streams 8              goodput: whichever limit comes first
+          --stream-opens 2000 --stream-seconds 10              streams
           --rates 5000,20000,50000,max --dgram-seconds 5 --payload 1316
           --handshakes 500 --handshake-seconds 5 --concurrency 16
           --tunnels 200          binds: tunnels bound by two edges

@@ -59,7 +59,7 @@ namespace BilbyRelay.LoadGen
     /// <summary>Sets up one path (spawning the server, the relay and the far edge as needed) and runs the scenarios.</summary>
     internal static class Runner
     {
-        private static readonly string[] s_allScenarios = ["goodput", "datagrams", "handshakes", "binds"];
+        private static readonly string[] s_allScenarios = ["goodput", "streams", "datagrams", "handshakes", "binds"];
 
         public static async Task<int> RunAsync(string pathName, string command, Options options, string? only)
         {
@@ -114,7 +114,7 @@ namespace BilbyRelay.LoadGen
                 }
 
 
-                if (scenarios.Overlaps(["goodput", "datagrams"]))
+                if (scenarios.Overlaps(["goodput", "streams", "datagrams"]))
                 {
                     await using var path = await ConnectPathAsync(pathName, target, streamTunnel, datagramTunnel, helpers, peerPids);
                     if (scenarios.Contains("goodput"))
@@ -130,6 +130,12 @@ namespace BilbyRelay.LoadGen
                             await Scenarios.GoodputAsync(path, report, peers, $"goodput_{streams}streams", streams, bytes, seconds);
                             await Peak(sampler, report, "relay_rss_peak_goodput_MiB");
                         }
+                    }
+
+                    if (scenarios.Contains("streams"))
+                    {
+                        Console.Error.WriteLine("short streams, one after another");
+                        await Scenarios.StreamOpensAsync(path, report, options.Int("stream-opens", 2000), options.Double("stream-seconds", 10));
                     }
 
                     if (scenarios.Contains("datagrams"))

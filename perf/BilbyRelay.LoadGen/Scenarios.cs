@@ -59,6 +59,43 @@ public static class Scenarios
         }
     }
 
+    /// <summary>
+    /// Short streams one after another (open, 1 KiB, FIN, wait for the far end's count): the setup cost of a TCP
+    /// tunnel connection. Stops after <paramref name="count"/> streams or <paramref name="seconds"/>.
+    /// </summary>
+    public static async Task StreamOpensAsync(TestPath path, RunReport report, int count, double seconds)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var deadline = start + (long)(seconds * Stopwatch.Frequency);
+        var done = 0;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        try
+        {
+            while (done < count)
+            {
+                var (sent, received) = await SendStreamAsync(path, 1024, long.MaxValue, cts.Token).ConfigureAwait(false);
+                if (sent != received)
+                {
+                    report.Note($"stream_opens: stream {done} sent {sent} bytes, far end counted {received}");
+                    break;
+                }
+
+                done++;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            if (done < count)
+            {
+                report.Note($"stream_opens: stalled after {done} streams on one connection (no stream completed within the remaining time)");
+            }
+        }
+
+        var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        report.Add("stream_opens_per_s", done / elapsed);
+        report.Add("stream_opens_completed", done);
+    }
+
     private static async Task<(long Sent, long Received)> SendStreamAsync(TestPath path, long bytes, long deadline, CancellationToken ct)
     {
         var stream = await path.OpenStreamAsync(ct).ConfigureAwait(false);

@@ -14,6 +14,7 @@ namespace BilbyRelay.Quic;
 public sealed unsafe partial class QuicConnection
 {
     private bool _handshakeCompleted;
+    private byte[]? _peerResetToken;
 
     internal int HandleGetNewConnectionId(ngtcp2_cid* cid, byte* token, int length)
     {
@@ -57,6 +58,13 @@ public sealed unsafe partial class QuicConnection
         }
 
         Volatile.Write(ref _negotiatedAlpn, alpn);
+        var remote = Ngtcp2.ngtcp2_conn_get_remote_transport_params(_conn);
+        if (remote != null && remote->stateless_reset_token_present != 0)
+        {
+            _peerResetToken = new ReadOnlySpan<byte>(remote->stateless_reset_token, Ngtcp2.NGTCP2_STATELESS_RESET_TOKENLEN).ToArray();
+            _endpoint.RegisterPeerResetToken(_peerResetToken, this);
+        }
+
         _handshakeCompleted = true;
         _state = ConnectionState.Established;
         UpdateMaxDatagramSize((int)Ngtcp2.ngtcp2_conn_get_path_max_tx_udp_payload_size(_conn));
@@ -128,14 +136,6 @@ public sealed unsafe partial class QuicConnection
         if (_streams.TryGetValue(streamId, out var stream))
         {
             stream.OnPeerReset((long)errorCode);
-        }
-    }
-
-    internal void HandleStreamStopSending(long streamId, ulong errorCode)
-    {
-        if (_streams.TryGetValue(streamId, out var stream))
-        {
-            stream.OnPeerStopSending((long)errorCode);
         }
     }
 

@@ -18,6 +18,9 @@ public sealed unsafe partial class QuicConnection
     private readonly int _datagramCapacity;
     private int _datagramsQueued;
     private volatile int _maxDatagramSize;
+
+    // Loop thread only: the path packet size _maxDatagramSize was last computed from.
+    private int _datagramSizePathLimit;
     private QuicDatagramHandler? _datagramHandler;
     private long _datagramsSent;
     private long _datagramsReceived;
@@ -122,7 +125,6 @@ public sealed unsafe partial class QuicConnection
             Interlocked.Increment(ref sent ? ref _datagramsSent : ref _datagramsDroppedTooLarge);
         }
 
-        _headDatagramAttempts = 0;
     }
 
     private void DrainDatagramQueue()

@@ -227,15 +227,19 @@ public sealed unsafe partial class QuicConnection
         switch (rv)
         {
             case Ngtcp2.NGTCP2_ERR_IDLE_CLOSE:
+                if (!_handshakeCompleted)
+                {
+                    _handshakeFailureError ??= QuicError.ConnectionTimeout;
+                }
+
                 ReportClosed(_handshakeCompleted
                     ? new QuicConnectionCloseInfo(QuicCloseReason.IdleTimeout, null, null, null)
                     : new QuicConnectionCloseInfo(QuicCloseReason.HandshakeFailure, null, null, "no response from the peer"));
-                _handshakeFailureError ??= QuicError.ConnectionTimeout;
                 Free();
                 return;
             case Ngtcp2.NGTCP2_ERR_HANDSHAKE_TIMEOUT:
-                ReportClosed(new QuicConnectionCloseInfo(QuicCloseReason.HandshakeFailure, null, null, "handshake timed out"));
                 _handshakeFailureError ??= QuicError.ConnectionTimeout;
+                ReportClosed(new QuicConnectionCloseInfo(QuicCloseReason.HandshakeFailure, null, null, "handshake timed out"));
                 Free();
                 return;
             default:

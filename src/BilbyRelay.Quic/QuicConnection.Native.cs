@@ -262,6 +262,11 @@ public sealed unsafe partial class QuicConnection
         }
 
         _localConnectionIds.Clear();
+        if (_peerResetToken is not null)
+        {
+            _endpoint.UnregisterPeerResetToken(_peerResetToken, this);
+        }
+
         _endpoint.RemoveConnection(this);
         if (_clientOptions is { UseDedicatedEndpoint: true })
         {

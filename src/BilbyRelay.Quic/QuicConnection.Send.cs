@@ -10,13 +10,11 @@ namespace BilbyRelay.Quic;
 public sealed unsafe partial class QuicConnection
 {
     private const int MaxVectorsPerWrite = 16;
-    private const int MaxDatagramAttempts = 3;
 
     private long _packetsSent;
     private long _bytesSent;
     private long _packetsReceived;
     private long _bytesReceived;
-    private int _headDatagramAttempts;
 
     public long PacketsSent => Interlocked.Read(ref _packetsSent);
 
@@ -37,8 +35,19 @@ public sealed unsafe partial class QuicConnection
         }
 
         var maxUdp = (int)Ngtcp2.ngtcp2_conn_get_path_max_tx_udp_payload_size(_conn);
+        if (maxUdp != _datagramSizePathLimit && _handshakeCompleted)
+        {
+            // Path MTU discovery raised (or a new path lowered) the packet size: media-sized
+            // datagrams (1316-byte SRT payloads) only fit once the probe above 1200 bytes succeeded.
+            _datagramSizePathLimit = maxUdp;
+            UpdateMaxDatagramSize(maxUdp);
+        }
+
+        // Packets are written into buffers of the configured maximum size, not the current path size:
+        // ngtcp2 keeps ordinary packets within the path size but needs the room for path MTU probes.
+        var maxPacket = (int)Ngtcp2.ngtcp2_conn_get_max_tx_udp_payload_size(_conn);
         var quantum = (int)Ngtcp2.ngtcp2_conn_get_send_quantum(_conn);
-        var maxPerBatch = Math.Min(UdpBatchSocket.MaxGsoSegments, UdpBatchSocket.MaxGsoBytes / maxUdp);
+        var maxPerBatch = Math.Min(UdpBatchSocket.MaxGsoSegments, ((UdpBatchSocket.MaxGsoBytes - maxPacket) / maxUdp) + 1);
         var budget = Math.Clamp(quantum / maxUdp, 1, maxPerBatch);
         var buffer = _endpoint.SendBuffer;
         var batchBytes = 0;
@@ -48,7 +57,7 @@ public sealed unsafe partial class QuicConnection
 
         while (total < budget)
         {
-            var written = WriteOnePacket(buffer + batchBytes, maxUdp, vectors, now);
+            var written = WriteOnePacket(buffer + batchBytes, maxPacket, vectors, now);
             if (written < 0)
             {
                 FlushBatch(buffer, batchBytes, batchPackets, maxUdp);
@@ -61,9 +70,19 @@ public sealed unsafe partial class QuicConnection
                 break;
             }
 
+            total++;
+            if (written > maxUdp)
+            {
+                // A path MTU probe: larger than the GSO segment size, so it goes out on its own.
+                FlushBatch(buffer, batchBytes, batchPackets, maxUdp);
+                SendPackets(buffer + batchBytes, (int)written, 0, 1);
+                batchBytes = 0;
+                batchPackets = 0;
+                continue;
+            }
+
             batchBytes += (int)written;
             batchPackets++;
-            total++;
             if (written < maxUdp || batchPackets == maxPerBatch)
             {
                 // GSO needs equal-sized segments: a short packet ends the batch.
@@ -76,7 +95,6 @@ public sealed unsafe partial class QuicConnection
         FlushBatch(buffer, batchBytes, batchPackets, maxUdp);
         Ngtcp2.ngtcp2_conn_update_pkt_tx_time(_conn, now);
         AfterNgtcp2Call();
-        UpdateMaxDatagramSize(maxUdp);
     }
 
     private void FlushBatch(byte* buffer, int bytes, int packets, int segmentSize)
@@ -120,7 +138,11 @@ public sealed unsafe partial class QuicConnection
                         Ngtcp2.NGTCP2_WRITE_DATAGRAM_FLAG_MORE, 0, &vector, 1, now);
                     if (n == Ngtcp2.NGTCP2_ERR_WRITE_MORE)
                     {
-                        CompleteHeadDatagram(sent: true);
+                        if (accepted != 0)
+                        {
+                            CompleteHeadDatagram(sent: true);
+                        }
+
                         continue;
                     }
 
@@ -140,10 +162,14 @@ public sealed unsafe partial class QuicConnection
                     {
                         CompleteHeadDatagram(sent: true);
                     }
-                    else if (n > 0 && ++_headDatagramAttempts >= MaxDatagramAttempts)
+                    else if (datagram.Length > _maxDatagramSize)
                     {
-                        // It did not fit in several fresh packets: it never will on this path.
+                        // The path shrank below it after it was queued: it will never fit.
                         CompleteHeadDatagram(sent: false);
+                        if (n == 0)
+                        {
+                            continue;
+                        }
                     }
 
                     return n;
@@ -180,6 +206,11 @@ public sealed unsafe partial class QuicConnection
                         continue;
                     case Ngtcp2.NGTCP2_ERR_STREAM_SHUT_WR:
                     case Ngtcp2.NGTCP2_ERR_STREAM_NOT_FOUND:
+                        if (stream.WriteAbort is null)
+                        {
+                            stream.OnPeerStopSending();
+                        }
+
                         stream.InSendQueue = false;
                         _sendQueue.Dequeue();
                         continue;

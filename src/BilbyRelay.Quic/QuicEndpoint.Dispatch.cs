@@ -46,6 +46,19 @@ internal sealed unsafe partial class QuicEndpoint
         var longHeader = (data[0] & 0x80) != 0;
         if (!longHeader)
         {
+            if (length >= MinStatelessResetLength
+                && _peerResetTokens.TryGetValue(new ConnectionIdKey(new ReadOnlySpan<byte>(data + length - Ngtcp2.NGTCP2_STATELESS_RESET_TOKENLEN, Ngtcp2.NGTCP2_STATELESS_RESET_TOKENLEN)), out var reset))
+            {
+                // Ends with a token our peer issued: a stateless reset. ngtcp2 verifies it and drains the connection.
+                reset.ReceivePacket(data, length, source, sourceLength, now);
+                if (!reset.IsFreed)
+                {
+                    MarkDirty(reset);
+                }
+
+                return;
+            }
+
             SendStatelessReset(dcid, length, source, sourceLength, now);
             return;
         }

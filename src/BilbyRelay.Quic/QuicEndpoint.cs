@@ -39,6 +39,7 @@ internal sealed unsafe partial class QuicEndpoint
 
     // loop
     private readonly Dictionary<ConnectionIdKey, QuicConnection> _routes = [];
+    private readonly Dictionary<ConnectionIdKey, QuicConnection> _peerResetTokens = [];
     private readonly HashSet<QuicConnection> _connections = [];
     private readonly PriorityQueue<QuicConnection, ulong> _timers = new();
     private readonly List<QuicConnection> _dirty = [];
@@ -209,6 +210,22 @@ internal sealed unsafe partial class QuicEndpoint
         if (_routes.TryGetValue(key, out var owner) && ReferenceEquals(owner, connection))
         {
             _routes.Remove(key);
+        }
+    }
+
+    /// <summary>
+    /// Loop thread: remembers the stateless reset token the peer gave for the connection ID we send to, so a reset
+    /// (whose DCID bytes are random and route nowhere) still reaches its connection.
+    /// </summary>
+    internal void RegisterPeerResetToken(ReadOnlySpan<byte> token, QuicConnection connection) =>
+        _peerResetTokens.TryAdd(new ConnectionIdKey(token), connection);
+
+    internal void UnregisterPeerResetToken(ReadOnlySpan<byte> token, QuicConnection connection)
+    {
+        var key = new ConnectionIdKey(token);
+        if (_peerResetTokens.TryGetValue(key, out var owner) && ReferenceEquals(owner, connection))
+        {
+            _peerResetTokens.Remove(key);
         }
     }
 

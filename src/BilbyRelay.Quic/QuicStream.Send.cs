@@ -22,9 +22,12 @@ public sealed unsafe partial class QuicStream
     private bool _sendReaderCompleted;
     private bool _nativeClosed;
 
-    // Set once by whichever abort comes first (local reset, peer STOP_SENDING, connection end).
+    // Set by whichever abort comes first (local reset, peer STOP_SENDING, connection end). An abort whose error code
+    // is not known yet (STOP_SENDING detected through NGTCP2_ERR_STREAM_SHUT_WR) may be replaced once by the coded one
+    // that stream_close reports.
     private QuicStreamAbortedException? _writeAbort;
     private volatile bool _writeAborted;
+    private volatile bool _writeAbortCodeKnown;
 
     /// <summary>Loop: in its connection's round-robin send queue.</summary>
     internal bool InSendQueue { get; set; }
@@ -107,9 +110,16 @@ public sealed unsafe partial class QuicStream
         }
     }
 
-    /// <summary>Loop thread: the peer sent STOP_SENDING (ngtcp2 answers with RESET_STREAM itself).</summary>
-    internal void OnPeerStopSending(long code) =>
-        SetWriteAbort(new QuicStreamAbortedException(code, byPeer: true, QuicStreamAbortKind.StopSending));
+    /// <summary>
+    /// Loop thread: ngtcp2 refused data with NGTCP2_ERR_STREAM_SHUT_WR although we did not abort: the peer sent
+    /// STOP_SENDING (ngtcp2 answered with RESET_STREAM itself). ngtcp2 1.11 reports the peer's code only when the
+    /// stream closes; until then the exception carries code 0.
+    /// </summary>
+    internal void OnPeerStopSending() =>
+        SetWriteAbort(
+            new QuicStreamAbortedException(0, byPeer: true, QuicStreamAbortKind.StopSending,
+                "The peer stopped reading the stream (STOP_SENDING); its error code is known once the stream closes."),
+            codeKnown: false);
 
     /// <summary>Loop thread: ngtcp2 closed the stream; it no longer references our output memory.</summary>
     internal void OnNativeClosed(long? errorCode)
@@ -122,7 +132,7 @@ public sealed unsafe partial class QuicStream
 
         if (!_finSent && CanWrite)
         {
-            SetWriteAbort(new QuicStreamAbortedException(errorCode ?? 0, byPeer: true, QuicStreamAbortKind.StopSending));
+            SetWriteAbort(new QuicStreamAbortedException(errorCode ?? 0, byPeer: true, QuicStreamAbortKind.StopSending), codeKnown: errorCode.HasValue);
         }
 
         ReleaseSendBuffer();
@@ -162,12 +172,18 @@ public sealed unsafe partial class QuicStream
     }
 
     /// <summary>Any thread: the first abort wins; wakes a writer waiting in FlushAsync so it sees the exception.</summary>
-    private void SetWriteAbort(QuicStreamAbortedException error)
+    private void SetWriteAbort(QuicStreamAbortedException error, bool codeKnown = true)
     {
-        if (Interlocked.CompareExchange(ref _writeAbort, error, null) is null)
+        var previous = Interlocked.CompareExchange(ref _writeAbort, error, null);
+        if (previous is null)
         {
+            _writeAbortCodeKnown = codeKnown;
             _writeAborted = true;
             _sendPipe.Writer.CancelPendingFlush();
+        }
+        else if (codeKnown && !_writeAbortCodeKnown && Interlocked.CompareExchange(ref _writeAbort, error, previous) == previous)
+        {
+            _writeAbortCodeKnown = true;
         }
     }
 

@@ -115,6 +115,9 @@ internal static unsafe partial class Ngtcp2
     internal static partial nuint ngtcp2_conn_get_path_max_tx_udp_payload_size(void* conn);
 
     [LibraryImport(Library)]
+    internal static partial nuint ngtcp2_conn_get_max_tx_udp_payload_size(void* conn);
+
+    [LibraryImport(Library)]
     internal static partial void ngtcp2_conn_update_pkt_tx_time(void* conn, ulong ts);
 
     [LibraryImport(Library)]

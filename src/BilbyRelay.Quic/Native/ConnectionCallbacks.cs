@@ -51,7 +51,7 @@ internal static unsafe class ConnectionCallbacks
         table->stream_open = (delegate* unmanaged[Cdecl]<void*, long, void*, int>)&StreamOpen;
         table->stream_close = (delegate* unmanaged[Cdecl]<void*, uint, long, ulong, void*, void*, int>)&StreamClose;
         table->stream_reset = (delegate* unmanaged[Cdecl]<void*, long, ulong, ulong, void*, void*, int>)&StreamReset;
-        table->stream_stop_sending = (delegate* unmanaged[Cdecl]<void*, long, ulong, void*, void*, int>)&StreamStopSending;
+        // stream_stop_sending is not set: ngtcp2 calls it for our own read shutdowns, not for the peer's STOP_SENDING.
         table->extend_max_local_streams_bidi = (delegate* unmanaged[Cdecl]<void*, ulong, void*, int>)&ExtendMaxLocalStreams;
         table->extend_max_local_streams_uni = (delegate* unmanaged[Cdecl]<void*, ulong, void*, int>)&ExtendMaxLocalStreams;
         table->extend_max_stream_data = (delegate* unmanaged[Cdecl]<void*, long, ulong, void*, void*, int>)&ExtendMaxStreamData;
@@ -168,20 +168,6 @@ internal static unsafe class ConnectionCallbacks
         try
         {
             Connection(userData).HandleStreamReset(streamId, appErrorCode);
-            return 0;
-        }
-        catch (Exception e)
-        {
-            return Fail(userData, e);
-        }
-    }
-
-    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int StreamStopSending(void* conn, long streamId, ulong appErrorCode, void* userData, void* streamUserData)
-    {
-        try
-        {
-            Connection(userData).HandleStreamStopSending(streamId, appErrorCode);
             return 0;
         }
         catch (Exception e)

@@ -20,7 +20,11 @@ internal static class RelayComposition
     /// <summary>The ALPN every bilbycast edge offers; anything else fails the handshake.</summary>
     public const string Alpn = "bilbycast-relay";
 
-    public static IReadOnlyList<IRelayComponent> Build(RelayConfig config, Logger log, RelayLifetime lifetime)
+    public static IReadOnlyList<IRelayComponent> Build(RelayConfig config, Logger log, RelayLifetime lifetime) =>
+        Compose(config, log, lifetime).Components;
+
+    /// <summary>As <see cref="Build"/>, and also the relay core the components share (for in-process hosts and tests).</summary>
+    public static (RelayServer Relay, IReadOnlyList<IRelayComponent> Components) Compose(RelayConfig config, Logger log, RelayLifetime lifetime)
     {
         var relay = new RelayServer(new RelayOptions
         {
@@ -59,7 +63,7 @@ internal static class RelayComposition
             components.Add(new ManagerComponent(manager));
         }
 
-        return components;
+        return (relay, components);
     }
 
     public static QuicServerOptions QuicOptions(RelayConfig config, Logger log)

