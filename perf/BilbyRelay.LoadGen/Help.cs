@@ -31,7 +31,7 @@ internal static class Help
           --stream-opens 2000 --stream-seconds 10              streams
           --rates 5000,20000,50000,max --dgram-seconds 5 --payload 1316
           --handshakes 500 --handshake-seconds 5 --concurrency 16
-          --tunnels 200          binds: tunnels bound by two edges
+          --tunnels 1000         binds: tunnels bound by two edges
           --relay-log-level info
         """;
 }

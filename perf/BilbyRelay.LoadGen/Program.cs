@@ -110,7 +110,7 @@ namespace BilbyRelay.LoadGen
                 if (scenarios.Contains("binds") && relayPid is { } bindPid)
                 {
                     Console.Error.WriteLine("binds");
-                    await Scenarios.BindsAsync(target, report, bindPid, options.Int("tunnels", 200));
+                    await Scenarios.BindsAsync(target, report, bindPid, options.Int("tunnels", 1000));
                 }
 
 

@@ -40,7 +40,12 @@ internal sealed class ComposedRelay : IAsyncDisposable
 
     public ManagerClient Manager => _components.OfType<ManagerComponent>().Single().Client;
 
-    public static async Task<ComposedRelay> StartAsync(FakeManager manager, Action<RelayConfig>? configure = null)
+    /// <param name="logLevel">
+    /// Least severe level recorded. Information by default (the QUIC engine's per-packet debug lines
+    /// would only slow the data plane down); Warning for tests that flood the event queue, since
+    /// every event is also logged.
+    /// </param>
+    public static async Task<ComposedRelay> StartAsync(FakeManager manager, Action<RelayConfig>? configure = null, LogLevel logLevel = LogLevel.Information)
     {
         var config = new RelayConfig
         {
@@ -56,8 +61,7 @@ internal sealed class ComposedRelay : IAsyncDisposable
             },
         };
         configure?.Invoke(config);
-        // Information and above: the QUIC engine's per-packet debug lines would only slow the data plane down.
-        var sink = new RecordingLogSink { MinimumLevel = LogLevel.Information };
+        var sink = new RecordingLogSink { MinimumLevel = logLevel };
         var log = new Logger(sink, "relay");
         var lifetime = new RelayLifetime(log);
         var (relay, components) = RelayComposition.Compose(config, log, lifetime);

@@ -11,7 +11,7 @@ namespace BilbyRelay.FunctionalTests.Management;
 /// A <see cref="ManagerClient"/> wired to test doubles: the relay's real <see cref="EventQueue"/>
 /// behind the production <see cref="RelayEventQueueAdapter"/> (the client both drains it and emits
 /// into it, as in the relay), a <see cref="FakeManagedRelay"/>, a
-/// log sink tests can await. Integration tests swap the fake relay for the real one.
+/// log sink tests can await. Tests against the real relay use <see cref="ComposedRelay"/> instead.
 /// </summary>
 internal sealed class ManagerClientHarness : IAsyncDisposable
 {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BilbyRelay.Core.Diagnostics;
 using BilbyRelay.Core.Events;
 using BilbyRelay.FunctionalTests.Infrastructure;
 
@@ -178,7 +179,7 @@ public sealed class ManagerWithRealRelayTests
     {
         const long Bulk = 8L * 1024 * 1024;
         await using var manager = await FakeManager.StartAsync();
-        await using var relay = await ComposedRelay.StartAsync(manager, config => config.EventQueueCapacity = 64);
+        await using var relay = await ComposedRelay.StartAsync(manager, config => config.EventQueueCapacity = 64, LogLevel.Warning);
         using var http = relay.CreateStatsClient();
         await AcceptRelayAsync(manager);
 

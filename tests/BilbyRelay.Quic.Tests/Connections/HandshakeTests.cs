@@ -41,4 +41,35 @@ public sealed class HandshakeTests
         Assert.NotEqual(0, listener.LocalEndPoints[0].Port);
         Assert.Matches("^([0-9a-f]{2}:){31}[0-9a-f]{2}$", listener.CertificateSha256Fingerprint);
     }
+
+    [Fact]
+    public async Task Listener_OnIPv4AndIPv6_AcceptsOnBoth()
+    {
+        await using var listener = QuicListener.Start(new QuicServerOptions
+        {
+            ListenEndPoints = [new IPEndPoint(IPAddress.Loopback, 0), new IPEndPoint(IPAddress.IPv6Loopback, 0)],
+            Alpn = QuicTestEnvironment.Alpn,
+        });
+        Assert.Equal(2, listener.LocalEndPoints.Count);
+        foreach (var endPoint in listener.LocalEndPoints)
+        {
+            var accept = listener.AcceptConnectionAsync().AsTask();
+            await using var client = await QuicConnection.ConnectAsync(new QuicClientOptions
+            {
+                RemoteEndPoint = endPoint,
+                Alpn = QuicTestEnvironment.Alpn,
+                SkipCertificateValidation = true,
+            });
+            await using var server = await accept.WaitAsync(QuicTestEnvironment.Timeout);
+            Assert.Equal(endPoint.AddressFamily, server.RemoteEndPoint.AddressFamily);
+            Assert.Equal(endPoint, server.LocalEndPoint);
+        }
+    }
+
+    [Fact]
+    public void Start_WithCertificateButNoKey_Throws()
+    {
+        var certificate = ServerCertificate.CreateSelfSigned();
+        Assert.Throws<ArgumentException>(() => QuicTestEnvironment.StartListener(o => o.CertificatePem = certificate.CertificatePem));
+    }
 }
