@@ -22,9 +22,6 @@ public static class FrameWriter
     public static void Write(PipeWriter output, RelayMessage message) =>
         Write(output, message, RelayJsonContext.Default.RelayMessage);
 
-    public static void Write(PipeWriter output, DataStreamHeader header) =>
-        Write(output, header, RelayJsonContext.Default.DataStreamHeader);
-
     public static void Write<T>(PipeWriter output, T value, JsonTypeInfo<T> typeInfo)
     {
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(256);

@@ -160,7 +160,14 @@ public sealed class EdgeSession
         await Task.WhenAll(splices).ConfigureAwait(false);
     }
 
-    /// <summary>The first bidirectional stream is the control stream; every later one is a data stream.</summary>
+    /// <summary>
+    /// The edge's first bidirectional stream (QUIC stream id 0) is the control stream; every other one
+    /// is a data stream. The id decides, not arrival order: a data stream whose bytes overtake the
+    /// control stream's first frame must not be mistaken for it.
+    /// </summary>
+    /// <summary>The id of the first bidirectional stream a QUIC client opens (RFC 9000 §2.1).</summary>
+    private const long ControlStreamId = 0;
+
     private async Task AcceptStreamsAsync(TaskCompletionSource<Task> controlStarted, CancellationToken token)
     {
         bool haveControl = false;
@@ -178,7 +185,7 @@ public sealed class EdgeSession
                     continue;
                 }
 
-                if (!haveControl)
+                if (!haveControl && stream.StreamId == ControlStreamId)
                 {
                     haveControl = true;
                     controlStarted.TrySetResult(RunControlStreamAsync(stream, token));

@@ -1,3 +1,4 @@
+using System.Buffers;
 using BilbyRelay.Core.Diagnostics;
 using BilbyRelay.Core.Metrics;
 using BilbyRelay.Core.Protocol;
@@ -68,6 +69,10 @@ public sealed class StreamSplicer
         }
 
         var header = EdgeMessageParser.ParseDataStreamHeader(reader.Payload);
+
+        // The peer receives the header exactly as the opener sent it (fields this relay does not
+        // know included), so copy it before the frame's buffer is released. Once per stream, not per packet.
+        var headerBytes = reader.Payload.ToArray();
         reader.ReleaseFrame();
         if (header is null)
         {
@@ -94,7 +99,7 @@ public sealed class StreamSplicer
             return;
         }
 
-        var peerStream = await OpenPeerStreamAsync(peer, header, ct).ConfigureAwait(false);
+        var peerStream = await OpenPeerStreamAsync(peer, headerBytes, ct).ConfigureAwait(false);
         if (peerStream is null)
         {
             Refuse(opener, stream, StreamRefusalReason.PeerUnavailable);
@@ -115,13 +120,13 @@ public sealed class StreamSplicer
         }
     }
 
-    private async Task<IEdgeStream?> OpenPeerStreamAsync(EdgeSession peer, DataStreamHeader header, CancellationToken ct)
+    private async Task<IEdgeStream?> OpenPeerStreamAsync(EdgeSession peer, byte[] header, CancellationToken ct)
     {
         IEdgeStream? peerStream = null;
         try
         {
             peerStream = await peer.Connection.OpenBidirectionalStreamAsync(ct).ConfigureAwait(false);
-            FrameWriter.Write(peerStream.Output, header);
+            FrameWriter.WriteFrame(peerStream.Output, header);
             var flush = await peerStream.Output.FlushAsync(ct).ConfigureAwait(false);
             if (flush.IsCompleted || flush.IsCanceled)
             {

@@ -37,15 +37,6 @@ public class FrameWriterTests
     }
 
     [Fact]
-    public async Task DataStreamHeader_Written()
-    {
-        var header = new DataStreamHeader { TunnelId = Id, StreamType = "tcp" };
-        Assert.Equal(
-            """{"tunnel_id":"6f1c2a4e-8b3d-4c5e-9f60-718293a4b5c6","stream_type":"tcp"}""",
-            await WriteAndReadBack(output => FrameWriter.Write(output, header)));
-    }
-
-    [Fact]
     public void Write_SteadyStateAllocatesNothing()
     {
         var sink = new CountingWriter();

@@ -133,4 +133,18 @@ public sealed class ControlMessageTests : IAsyncLifetime
 
         Assert.Equal("Info", connected.Severity.ToString());
     }
+
+    [Fact]
+    public async Task DataStreamBeforeFirstControlMessage_IsRefusedAndControlStreamStillWorks()
+    {
+        await using var edge = await _relay.ConnectEdgeAsync();
+
+        // The control stream (id 0) is open but has carried nothing yet; this stream's bytes arrive first.
+        var early = await edge.OpenTunnelStreamAsync(Guid.NewGuid());
+        var refusal = await Record.ExceptionAsync(async () => await early.Input.ReadAsync(TestTimeouts.Token()));
+        await edge.PingAsync();
+
+        Assert.IsType<BilbyRelay.Quic.QuicStreamAbortedException>(refusal);
+        Assert.Equal("pong", (await edge.ReceiveControlAsync(TestTimeouts.Token())).Type);
+    }
 }

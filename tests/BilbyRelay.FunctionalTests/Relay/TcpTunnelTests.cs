@@ -161,4 +161,17 @@ public sealed class TcpTunnelTests : IAsyncLifetime
         var stats = Assert.Single(_relay.Relay.ListTunnels()).Stats;
         Assert.Equal(Streams, stats.TcpStreamsTotal);
     }
+
+    [Fact]
+    public async Task Stream_HeaderWithFieldsTheRelayDoesNotKnow_ArrivesAtPeerByteForByte()
+    {
+        await using var pair = await TunnelPair.BindAsync(_relay.Endpoint);
+        var header = Encoding.UTF8.GetBytes(
+            $"{{\"tunnel_id\":\"{pair.TunnelId.ToString("D").ToUpperInvariant()}\",\"stream_type\":\"tcp\",\"future_field\":7}}");
+
+        await pair.Ingress.OpenStreamWithHeaderAsync(header, TestTimeouts.Token());
+        var accepted = await pair.Egress.AcceptTunnelStreamAsync(TestTimeouts.Token());
+
+        Assert.Equal(Encoding.UTF8.GetString(header), accepted.Header.ToString());
+    }
 }
