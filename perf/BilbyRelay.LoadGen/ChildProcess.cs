@@ -12,6 +12,7 @@ public sealed class ChildProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly List<(TimeSpan At, string Line)> _lines = [];
+    private readonly Queue<string> _recent = new();
     private readonly Lock _lock = new();
     private readonly long _startedAt;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -111,7 +112,7 @@ public sealed class ChildProcess : IAsyncDisposable
     {
         lock (_lock)
         {
-            return string.Join('\n', _lines.Skip(Math.Max(0, _lines.Count - count)).Select(l => l.Line));
+            return string.Join('\n', _recent.Skip(Math.Max(0, _recent.Count - count)));
         }
     }
 
@@ -182,12 +183,17 @@ public sealed class ChildProcess : IAsyncDisposable
         TaskCompletionSource changed;
         lock (_lock)
         {
-            if (_lines.Count > 10_000)
+            // Only start-up lines are ever awaited; later chatter (per-connection logs) is capped, not kept.
+            if (_lines.Count < 10_000)
             {
-                _lines.RemoveRange(0, 5_000);
+                _lines.Add((at, line));
             }
 
-            _lines.Add((at, line));
+            _recent.Enqueue(line);
+            if (_recent.Count > 50)
+            {
+                _recent.Dequeue();
+            }
             changed = _changed;
             _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }

@@ -33,6 +33,7 @@ internal sealed class ManagedRelay(RelayServer relay, RelayConfig config) : IMan
             PeakTunnels = s.PeakTunnels,
             PeakEdges = s.PeakEdges,
             ConnectionsTotal = s.ConnectionsTotal,
+            EventsDropped = relay.Events.DroppedCount,
             ApiAddr = config.ApiAddrs[0].ToString(),
             QuicAddr = config.QuicAddrs[0].ToString(),
             PublicQuicAddr = config.PublicQuicAddr,

@@ -56,7 +56,7 @@ internal static class RelayComposition
                 managerLog);
         }
 
-        var statsSource = new RelayStatsSource(relay, manager is null ? static () => null : () => ManagerLink(manager.Status));
+        var statsSource = new RelayStatsSource(relay, manager is null ? static () => null : () => ManagerLink(manager.Status, relay.Events.DroppedCount));
         components.Add(new StatsComponent(new StatsServer(StatsOptions(config), statsSource, log.ForCategory("stats"))));
         if (manager is not null)
         {
@@ -97,8 +97,9 @@ internal static class RelayComposition
         SoftwareVersion = VersionInfo.Current,
     };
 
-    private static ManagerLinkSnapshot ManagerLink(ManagerStatus status) => new()
+    private static ManagerLinkSnapshot ManagerLink(ManagerStatus status, long eventsDropped) => new()
     {
+        EventsDropped = eventsDropped,
         Connected = status.Connected,
         DisconnectedSecs = status.DisconnectedSecs ?? 0,
         Reconnecting = status.Reconnecting,

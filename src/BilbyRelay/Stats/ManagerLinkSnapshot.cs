@@ -11,4 +11,7 @@ internal sealed class ManagerLinkSnapshot
 
     /// <summary>True while the link is down and the relay is retrying.</summary>
     public bool Reconnecting { get; init; }
+
+    /// <summary>Events dropped (oldest first) because the bounded queue overflowed while the manager was away.</summary>
+    public long EventsDropped { get; init; }
 }

@@ -155,6 +155,7 @@ public sealed class ManagerWithRealRelayTests
             Assert.True(up.GetProperty("connected").GetBoolean());
             Assert.False(up.GetProperty("reconnecting").GetBoolean());
             Assert.Equal(0, up.GetProperty("disconnected_secs").GetInt64());
+            Assert.Equal(0, up.GetProperty("events_dropped").GetInt64());
 
             await manager.DisposeAsync();
             managerGone = true;

@@ -84,6 +84,7 @@ public sealed class ManagerMessageShapeTests
         [
             "status", "version", "uptime_secs", "connected_edges", "active_tunnels", "total_tunnels", "total_bytes_forwarded",
             "peak_tunnels", "peak_edges", "connections_total", "api_addr", "quic_addr", "public_quic_addr", "capabilities",
+            "events_dropped",
         ];
         Assert.Equal(expected.Order(), Keys(payload).Order());
         Assert.Equal("ok", payload.GetProperty("status").GetString());

@@ -30,4 +30,7 @@ internal sealed class ManagerHealthPayload
     public string? PublicQuicAddr { get; init; }
 
     public IReadOnlyList<string> Capabilities { get; init; } = [];
+
+    /// <summary>Events the bounded queue dropped (oldest first) while the manager was away.</summary>
+    public long EventsDropped { get; init; }
 }
