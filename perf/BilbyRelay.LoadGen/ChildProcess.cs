@@ -116,14 +116,6 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
-    public int CountLines(string text)
-    {
-        lock (_lock)
-        {
-            return _lines.Count(l => l.Line.Contains(text, StringComparison.Ordinal));
-        }
-    }
-
     public double CpuSeconds() => ProcStats.CpuSeconds(_process.Id);
 
     public (double RssMiB, double HwmMiB) Memory() => ProcStats.Memory(_process.Id);
