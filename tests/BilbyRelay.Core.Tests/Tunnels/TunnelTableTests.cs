@@ -136,9 +136,18 @@ public class TunnelTableTests
         long readerHits = 0;
         long readerFailures = 0;
 
+        // Writers start only once every reader is running, so the race is real even on a busy
+        // machine where the thread pool would otherwise run the writers to completion first.
+        var readersRunning = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int readersStarted = 0;
         var readers = Enumerable.Range(0, 4).Select(r => Task.Run(() =>
         {
             var random = new Random(r);
+            if (Interlocked.Increment(ref readersStarted) == 4)
+            {
+                readersRunning.SetResult();
+            }
+
             while (!stop.IsCancellationRequested)
             {
                 var s = stable[random.Next(stable.Length)];
@@ -159,6 +168,7 @@ public class TunnelTableTests
             }
         })).ToArray();
 
+        await readersRunning.Task.WaitAsync(TimeSpan.FromSeconds(60));
         var writerTasks = Enumerable.Range(0, writers).Select(w => Task.Run(() =>
         {
             var mine = new Dictionary<int, Tunnel>();
