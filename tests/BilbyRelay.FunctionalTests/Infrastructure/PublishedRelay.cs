@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace BilbyRelay.FunctionalTests.Infrastructure;
@@ -9,17 +8,20 @@ namespace BilbyRelay.FunctionalTests.Infrastructure;
 /// <summary>
 /// The published native executable running as a child process on loopback ports the system picks.
 /// It is ready once it logged both the address it listens on for edges and its readiness line.
+/// Every log line is recorded, so a test can await one (<see cref="WaitForLogLineAsync"/>).
 /// </summary>
 internal sealed partial class PublishedRelay : IAsyncDisposable
 {
     private const string BinaryVariable = "BILBYRELAY_BINARY";
 
     private readonly Process _process;
-    private readonly StringBuilder _log = new();
+    private readonly List<string> _lines = [];
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Done)> _lineWaiters = [];
     private readonly Lock _logLock = new();
     private readonly TaskCompletionSource<IPEndPoint> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string _workingDirectory;
+    private IPEndPoint? _apiEndpoint;
 
     private PublishedRelay(Process process, string workingDirectory)
     {
@@ -29,14 +31,48 @@ internal sealed partial class PublishedRelay : IAsyncDisposable
 
     public IPEndPoint Endpoint { get; private set; } = null!;
 
+    /// <summary>The first address the REST / stats endpoint logged that it listens on.</summary>
+    public IPEndPoint ApiEndpoint
+    {
+        get
+        {
+            Assert.True(_apiEndpoint is not null, $"the relay never logged its stats endpoint address; log:\n{Log}");
+            return _apiEndpoint;
+        }
+    }
+
     public string Log
     {
         get
         {
             lock (_logLock)
             {
-                return _log.ToString();
+                return string.Join('\n', _lines);
             }
+        }
+    }
+
+    /// <summary>The first log line (already logged or still to come) that matches.</summary>
+    public async Task<string> WaitForLogLineAsync(Func<string, bool> match)
+    {
+        var done = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_logLock)
+        {
+            if (_lines.FirstOrDefault(match) is { } earlier)
+            {
+                return earlier;
+            }
+
+            _lineWaiters.Add((match, done));
+        }
+
+        try
+        {
+            return await done.Task.WaitAsync(TestTimeouts.Default);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"no matching log line within {TestTimeouts.Default}; log:\n{Log}", e);
         }
     }
 
@@ -75,9 +111,16 @@ internal sealed partial class PublishedRelay : IAsyncDisposable
 
     private static string SourceFilePath([CallerFilePath] string path = "") => path;
 
-    public static async Task<PublishedRelay> StartAsync(params string[] extraArguments)
+    public static Task<PublishedRelay> StartAsync(params string[] extraArguments) =>
+        StartAsync(new Dictionary<string, string>(), extraArguments);
+
+    /// <summary>
+    /// Starts the binary with the given <c>BILBYRELAY_*</c> environment variables and options on top of
+    /// loopback ports the system picks. The log is text unless the options choose <c>--log-format</c>.
+    /// </summary>
+    public static async Task<PublishedRelay> StartAsync(IReadOnlyDictionary<string, string> environment, params string[] extraArguments)
     {
-        // A scratch working directory and no BILBYRELAY_* variables: only the arguments configure it.
+        // A scratch working directory and only the given BILBYRELAY_* variables: nothing inherited configures it.
         var workingDirectory = Directory.CreateTempSubdirectory("bilbyrelay-functional-").FullName;
         var start = new ProcessStartInfo(FindBinary())
         {
@@ -86,7 +129,8 @@ internal sealed partial class PublishedRelay : IAsyncDisposable
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
-        foreach (var argument in (string[])["--quic-addr", "127.0.0.1:0", "--api-addr", "127.0.0.1:0", "--log-format", "text", .. extraArguments])
+        var logFormat = extraArguments.Any(a => a.StartsWith("--log-format", StringComparison.Ordinal)) ? [] : (string[])["--log-format", "text"];
+        foreach (var argument in (string[])["--quic-addr", "127.0.0.1:0", "--api-addr", "127.0.0.1:0", .. logFormat, .. extraArguments])
         {
             start.ArgumentList.Add(argument);
         }
@@ -94,6 +138,12 @@ internal sealed partial class PublishedRelay : IAsyncDisposable
         foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("BILBYRELAY_", StringComparison.Ordinal)).ToList())
         {
             start.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            Assert.StartsWith("BILBYRELAY_", name, StringComparison.Ordinal);
+            start.Environment[name] = value;
         }
 
         var relay = new PublishedRelay(new Process { StartInfo = start, EnableRaisingEvents = true }, workingDirectory);
@@ -152,9 +202,28 @@ internal sealed partial class PublishedRelay : IAsyncDisposable
             return;
         }
 
+        List<TaskCompletionSource<string>> matched = [];
         lock (_logLock)
         {
-            _log.AppendLine(line);
+            _lines.Add(line);
+            for (var i = _lineWaiters.Count - 1; i >= 0; i--)
+            {
+                if (_lineWaiters[i].Match(line))
+                {
+                    matched.Add(_lineWaiters[i].Done);
+                    _lineWaiters.RemoveAt(i);
+                }
+            }
+        }
+
+        foreach (var done in matched)
+        {
+            done.TrySetResult(line);
+        }
+
+        if (ApiListeningLine().Match(line) is { Success: true } api)
+        {
+            _apiEndpoint ??= IPEndPoint.Parse(api.Groups["endpoint"].Value);
         }
 
         if (ListeningLine().Match(line) is { Success: true } listening)
@@ -169,6 +238,9 @@ internal sealed partial class PublishedRelay : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@"listening for edges on UDP (?<endpoint>[^ ,;]+)")]
+    [GeneratedRegex(@"listening for edges on UDP (?<endpoint>[^ ,;""]+)")]
     private static partial Regex ListeningLine();
+
+    [GeneratedRegex(@"Stats endpoint listening on http://(?<endpoint>[^ ,;""]+)")]
+    private static partial Regex ApiListeningLine();
 }
