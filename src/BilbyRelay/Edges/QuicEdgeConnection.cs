@@ -10,8 +10,6 @@ namespace BilbyRelay.Edges;
 /// </summary>
 internal sealed class QuicEdgeConnection(QuicConnection connection) : IEdgeConnection
 {
-    public QuicConnection Connection => connection;
-
     public long ConnectionId => connection.Id;
 
     public IPEndPoint RemoteEndPoint => connection.RemoteEndPoint;

@@ -72,6 +72,18 @@ internal sealed class FakeManager : IAsyncDisposable
     public async Task<FakeManagerConnection> NextConnectionAsync(TimeSpan? timeout = null) =>
         await _accepted.Reader.ReadAsync().AsTask().WaitAsync(timeout ?? TestTimeouts.Default);
 
+    /// <summary>
+    /// The next connection, authenticated with <c>auth_ok</c>, once the relay has reported
+    /// <c>Connected to manager</c> on it.
+    /// </summary>
+    public async Task<FakeManagerConnection> NextAuthenticatedConnectionAsync()
+    {
+        var connection = await NextConnectionAsync();
+        await connection.AcceptAuthAsync();
+        await connection.ReceiveEventAsync("Connected to manager");
+        return connection;
+    }
+
     public async ValueTask DisposeAsync()
     {
         FakeManagerConnection[] connections;

@@ -126,9 +126,7 @@ public sealed class ManagerAuthenticationTests
 
         var failure = await harness.Log.WaitForEventIdAsync(5002);
         Assert.Contains("no answer to auth within 0.3 s", failure.Message, StringComparison.Ordinal);
-        var retry = await manager.NextConnectionAsync();
-        await retry.AcceptAuthAsync();
-        await retry.ReceiveEventAsync("Connected to manager");
+        var retry = await manager.NextAuthenticatedConnectionAsync();
         Assert.True(harness.Client.Status.Connected);
     }
 

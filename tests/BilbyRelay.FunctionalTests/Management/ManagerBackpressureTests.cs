@@ -15,9 +15,7 @@ public sealed class ManagerBackpressureTests
         await using var harness = new ManagerClientHarness(options, eventCapacity: capacity);
 
         harness.Client.Start();
-        var connection = await manager.NextConnectionAsync();
-        await connection.AcceptAuthAsync();
-        await connection.ReceiveEventAsync("Connected to manager");
+        var connection = await manager.NextAuthenticatedConnectionAsync();
 
         // From here on the manager reads nothing. Large events fill the socket buffers; once the
         // socket is full the relay's queue overflows (oldest dropped) instead of growing, and stats

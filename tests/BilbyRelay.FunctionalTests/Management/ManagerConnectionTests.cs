@@ -113,9 +113,7 @@ public sealed class ManagerConnectionTests
         await using var harness = new ManagerClientHarness(ManagerClientHarness.Options(manager));
 
         harness.Client.Start();
-        var first = await manager.NextConnectionAsync();
-        await first.AcceptAuthAsync();
-        await first.ReceiveEventAsync("Connected to manager");
+        var first = await manager.NextAuthenticatedConnectionAsync();
         await first.CloseAsync();
 
         var second = await manager.NextConnectionAsync();
@@ -140,9 +138,7 @@ public sealed class ManagerConnectionTests
         await using var harness = new ManagerClientHarness(ManagerClientHarness.Options(manager));
 
         harness.Client.Start();
-        var first = await manager.NextConnectionAsync();
-        await first.AcceptAuthAsync();
-        await first.ReceiveEventAsync("Connected to manager");
+        var first = await manager.NextAuthenticatedConnectionAsync();
         first.Abort();
         await harness.Log.WaitForEventIdAsync(5005);
 
@@ -152,9 +148,7 @@ public sealed class ManagerConnectionTests
             harness.Events.Raise(EventSeverity.Info, EventCategory.Edge, text);
         }
 
-        var second = await manager.NextConnectionAsync();
-        await second.AcceptAuthAsync();
-        await second.ReceiveEventAsync("Connected to manager");
+        var second = await manager.NextAuthenticatedConnectionAsync();
 
         var messages = second.Received
             .Where(m => m.GetProperty("type").GetString() == "event")
@@ -172,9 +166,7 @@ public sealed class ManagerConnectionTests
         await using var harness = new ManagerClientHarness(ManagerClientHarness.Options(manager));
 
         harness.Client.Start();
-        var connection = await manager.NextConnectionAsync();
-        await connection.AcceptAuthAsync();
-        await connection.ReceiveEventAsync("Connected to manager");
+        var connection = await manager.NextAuthenticatedConnectionAsync();
 
         harness.Events.Raise(EventSeverity.Info, EventCategory.Edge, "last words");
         var stop = harness.Client.StopAsync(CancellationToken.None);

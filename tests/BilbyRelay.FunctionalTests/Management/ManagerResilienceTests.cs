@@ -34,9 +34,7 @@ public sealed class ManagerResilienceTests
         await using var harness = new ManagerClientHarness(options, eventCapacity: 64);
 
         harness.Client.Start();
-        var first = await manager.NextConnectionAsync();
-        await first.AcceptAuthAsync();
-        await first.ReceiveEventAsync("Connected to manager");
+        var first = await manager.NextAuthenticatedConnectionAsync();
 
         // The first connection is never read again; big events fill its buffers until one send stalls.
         var details = new string('x', 64 * 1024);
@@ -88,9 +86,7 @@ public sealed class ManagerResilienceTests
             await refused.SendAsync("""{"type":"auth_error","message":"node disabled"}""");
         }
 
-        var accepted = await manager.NextConnectionAsync();
-        await accepted.AcceptAuthAsync();
-        await accepted.ReceiveEventAsync("Connected to manager");
+        var accepted = await manager.NextAuthenticatedConnectionAsync();
 
         var critical = accepted.Received.Count(m => m.GetProperty("type").GetString() == "event"
             && m.GetProperty("payload").GetProperty("message").GetString() == "Manager authentication failed: node disabled");

@@ -12,14 +12,6 @@ namespace BilbyRelay.FunctionalTests.Management;
 /// </summary>
 public sealed class ManagerWithRealRelayTests
 {
-    private static async Task<FakeManagerConnection> AcceptRelayAsync(FakeManager manager)
-    {
-        var connection = await manager.NextConnectionAsync();
-        await connection.AcceptAuthAsync();
-        await connection.ReceiveEventAsync("Connected to manager");
-        return connection;
-    }
-
     private static void AssertEvent(JsonElement message, string severity, string category, string? flowId)
     {
         var payload = message.GetProperty("payload");
@@ -49,7 +41,7 @@ public sealed class ManagerWithRealRelayTests
     {
         await using var manager = await FakeManager.StartAsync();
         await using var relay = await ComposedRelay.StartAsync(manager);
-        var connection = await AcceptRelayAsync(manager);
+        var connection = await manager.NextAuthenticatedConnectionAsync();
         var tunnelId = Guid.NewGuid();
 
         var ingress = await relay.ConnectEdgeAsync();
@@ -75,7 +67,7 @@ public sealed class ManagerWithRealRelayTests
     {
         await using var manager = await FakeManager.StartAsync();
         await using var relay = await ComposedRelay.StartAsync(manager);
-        var connection = await AcceptRelayAsync(manager);
+        var connection = await manager.NextAuthenticatedConnectionAsync();
         await using var pair = await TunnelPair.BindAsync(relay.EdgeEndpoint);
         var id = pair.TunnelId.ToString("D");
 
@@ -102,7 +94,7 @@ public sealed class ManagerWithRealRelayTests
     {
         await using var manager = await FakeManager.StartAsync();
         await using var relay = await ComposedRelay.StartAsync(manager);
-        var connection = await AcceptRelayAsync(manager);
+        var connection = await manager.NextAuthenticatedConnectionAsync();
         await using var edge = await relay.ConnectEdgeAsync();
         await edge.IdentifyAsync("studio-7");
         await edge.ExpectPongAsync();
@@ -124,7 +116,7 @@ public sealed class ManagerWithRealRelayTests
     {
         await using var manager = await FakeManager.StartAsync();
         await using var relay = await ComposedRelay.StartAsync(manager);
-        var connection = await AcceptRelayAsync(manager);
+        var connection = await manager.NextAuthenticatedConnectionAsync();
         var tunnelId = Guid.NewGuid();
 
         AssertAck(
@@ -149,7 +141,7 @@ public sealed class ManagerWithRealRelayTests
         {
             await using var relay = await ComposedRelay.StartAsync(manager);
             using var http = relay.CreateStatsClient();
-            await AcceptRelayAsync(manager);
+            await manager.NextAuthenticatedConnectionAsync();
 
             var up = (await GetHealthAsync(http)).GetProperty("manager");
             Assert.True(up.GetProperty("connected").GetBoolean());
@@ -182,7 +174,7 @@ public sealed class ManagerWithRealRelayTests
         await using var manager = await FakeManager.StartAsync();
         await using var relay = await ComposedRelay.StartAsync(manager, config => config.EventQueueCapacity = 64, LogLevel.Warning);
         using var http = relay.CreateStatsClient();
-        await AcceptRelayAsync(manager);
+        await manager.NextAuthenticatedConnectionAsync();
 
         // From here on the manager reads nothing. A burst of large events fills the socket; the link
         // is stalled once a stats tick finds the previous report still waiting for the socket.

@@ -12,9 +12,7 @@ public sealed class StreamAbortTests
         await using (client)
         await using (server)
         {
-            var clientStream = await client.OpenStreamAsync(bidirectional: true);
-            await clientStream.Output.WriteAsync(new byte[100]);
-            var serverStream = await server.AcceptStreamAsync();
+            var (clientStream, serverStream) = await StreamData.OpenAcceptedAsync(client, server, primeBytes: 100);
             await StreamData.ReadExactlyAsync(serverStream.Input, 100);
 
             clientStream.AbortWrite(42);
@@ -35,9 +33,7 @@ public sealed class StreamAbortTests
         await using (client)
         await using (server)
         {
-            var clientStream = await client.OpenStreamAsync(bidirectional: true);
-            await clientStream.Output.WriteAsync(new byte[10]);
-            var serverStream = await server.AcceptStreamAsync();
+            var (clientStream, serverStream) = await StreamData.OpenAcceptedAsync(client, server, primeBytes: 10);
 
             serverStream.AbortRead(7);
 
@@ -65,9 +61,7 @@ public sealed class StreamAbortTests
         await using (client)
         await using (server)
         {
-            var clientStream = await client.OpenStreamAsync(bidirectional: true);
-            await clientStream.Output.WriteAsync(new byte[10]);
-            var serverStream = await server.AcceptStreamAsync();
+            var (clientStream, serverStream) = await StreamData.OpenAcceptedAsync(client, server, primeBytes: 10);
 
             serverStream.AbortRead(7);
             await serverStream.Output.CompleteAsync();
@@ -105,9 +99,7 @@ public sealed class StreamAbortTests
         await using (client)
         await using (server)
         {
-            var clientStream = await client.OpenStreamAsync(bidirectional: true);
-            await clientStream.Output.WriteAsync(new byte[1]);
-            var serverStream = await server.AcceptStreamAsync();
+            var (clientStream, serverStream) = await StreamData.OpenAcceptedAsync(client, server, primeBytes: 1);
             await StreamData.ReadExactlyAsync(serverStream.Input, 1);
 
             clientStream.Abort(9);
@@ -134,9 +126,7 @@ public sealed class StreamAbortTests
         var (client, server) = await QuicTestEnvironment.ConnectPairAsync(listener);
         await using (server)
         {
-            var clientStream = await client.OpenStreamAsync(bidirectional: true);
-            await clientStream.Output.WriteAsync(new byte[1]);
-            var serverStream = await server.AcceptStreamAsync();
+            var (clientStream, serverStream) = await StreamData.OpenAcceptedAsync(client, server, primeBytes: 1);
             await StreamData.ReadExactlyAsync(serverStream.Input, 1);
 
             client.Close(5, "bye");

@@ -10,6 +10,19 @@ internal static class StreamData
     private const int ChunkSize = 64 * 1024;
 
     /// <summary>Writes <paramref name="length"/> bytes from a seeded PRNG; returns their SHA-256.</summary>
+    /// <summary>
+    /// Opens a bidirectional stream on <paramref name="client"/> and accepts it on <paramref name="server"/>.
+    /// The peer only learns of a stream when bytes arrive, so <paramref name="primeBytes"/> zero bytes are
+    /// written first; they stay unread on the server side.
+    /// </summary>
+    internal static async Task<(QuicStream Client, QuicStream Server)> OpenAcceptedAsync(QuicConnection client, QuicConnection server, int primeBytes)
+    {
+        var clientStream = await client.OpenStreamAsync(bidirectional: true);
+        await clientStream.Output.WriteAsync(new byte[primeBytes]);
+        var serverStream = await server.AcceptStreamAsync();
+        return (clientStream, serverStream);
+    }
+
     internal static async Task<byte[]> WriteAsync(PipeWriter writer, long length, int seed, bool complete = true)
     {
         var random = new Random(seed);
