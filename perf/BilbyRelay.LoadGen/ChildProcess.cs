@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using BilbyRelay.Quic;
 
 namespace BilbyRelay.LoadGen;
 
@@ -128,11 +130,8 @@ public sealed class ChildProcess : IAsyncDisposable
             return _process.ExitCode;
         }
 
-        // SIGTERM (what systemd sends) through kill(1): no native interop in this tool.
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync().ConfigureAwait(false);
-        }
+        // SIGTERM, what systemd sends.
+        ProcessSignals.Send(_process.Id, PosixSignal.SIGTERM);
 
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         try

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
+using BilbyRelay.Quic;
 
 namespace BilbyRelay.FunctionalTests.Infrastructure;
 
@@ -173,12 +175,7 @@ internal sealed partial class PublishedRelay : IAsyncDisposable
     /// <summary>Sends SIGTERM and returns the exit code once the process has exited.</summary>
     public async Task<int> TerminateAsync()
     {
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync(TestTimeouts.Token());
-            Assert.Equal(0, kill.ExitCode);
-        }
-
+        ProcessSignals.Send(_process.Id, PosixSignal.SIGTERM);
         await _process.WaitForExitAsync(TestTimeouts.Token());
         return _process.ExitCode;
     }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using BilbyRelay.Cli;
+using BilbyRelay.Quic;
 using Xunit;
 
 namespace BilbyRelay.Tests.Hosting;
@@ -13,15 +15,15 @@ public sealed class GracefulShutdownTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     [Theory]
-    [InlineData("TERM", "SIGTERM")]
-    [InlineData("INT", "SIGINT")]
-    public async Task Signal_ShutsDownGracefullyWithExitCodeZero(string signal, string signalName)
+    [InlineData(PosixSignal.SIGTERM, "SIGTERM")]
+    [InlineData(PosixSignal.SIGINT, "SIGINT")]
+    public async Task Signal_ShutsDownGracefullyWithExitCodeZero(PosixSignal signal, string signalName)
     {
         using var relay = new RelayProcess("--quic-addr", "127.0.0.1:0", "--api-addr", "127.0.0.1:0");
         var stderr = new CapturedLines(relay.Process.StandardError);
 
         await stderr.WaitForAsync("Relay ready").WaitAsync(Timeout);
-        await SendSignalAsync(relay.Process.Id, signal);
+        ProcessSignals.Send(relay.Process.Id, signal);
         await relay.Process.WaitForExitAsync().WaitAsync(Timeout);
         await stderr.Completed.WaitAsync(Timeout);
 
@@ -42,14 +44,6 @@ public sealed class GracefulShutdownTests
         Assert.Equal(ExitCodes.UsageOrConfigError, relay.Process.ExitCode);
         Assert.Contains("option --quic-addr: quic_addr: port '99999' is out of range", stderr.Text, StringComparison.Ordinal);
         Assert.DoesNotContain("Relay ready", stderr.Text, StringComparison.Ordinal);
-    }
-
-    private static async Task SendSignalAsync(int processId, string signal)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, processId.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })
-            ?? throw new InvalidOperationException("could not run kill");
-        await kill.WaitForExitAsync().WaitAsync(Timeout);
-        Assert.Equal(0, kill.ExitCode);
     }
 
     /// <summary>The relay as a child process; killed on dispose if a failed test left it running.</summary>
