@@ -95,11 +95,20 @@ public sealed unsafe partial class QuicConnection
             return;
         }
 
-        if (!stream.OnDataReceived(data, (flags & Ngtcp2.NGTCP2_STREAM_DATA_FLAG_FIN) != 0) && data.Length > 0)
+        var accepted = stream.OnDataReceived(data, (flags & Ngtcp2.NGTCP2_STREAM_DATA_FLAG_FIN) != 0);
+        if (data.Length == 0)
         {
-            // Nobody reads this stream any more: give the credit back at once so the connection window stays open.
+            return;
+        }
+
+        // Connection credit comes back as soon as the bytes sit in the stream's own buffer, which its stream window
+        // bounds: a stream whose reader stalls holds at most its window and never starves the control stream or the
+        // connection's other streams. Stream credit waits for the reader (QuicStream.OnInputConsumed).
+        Ngtcp2.ngtcp2_conn_extend_max_offset(_conn, (ulong)data.Length);
+        if (!accepted)
+        {
+            // Nobody reads this stream any more: its stream credit comes back at once too.
             Ngtcp2.ngtcp2_conn_extend_max_stream_offset(_conn, streamId, (ulong)data.Length);
-            Ngtcp2.ngtcp2_conn_extend_max_offset(_conn, (ulong)data.Length);
         }
     }
 

@@ -91,20 +91,15 @@ public sealed unsafe partial class QuicConnection
         }
     }
 
-    /// <summary>Loop thread: the application consumed input; let the peer send that much more.</summary>
-    internal void ExtendCredit(QuicStream stream, long bytes, bool streamOpen)
+    /// <summary>Loop thread: the application consumed input; let the peer send that much more on this stream.</summary>
+    internal void ExtendStreamCredit(QuicStream stream, long bytes)
     {
         if (_conn == null || (_state != ConnectionState.Established && _state != ConnectionState.Handshaking))
         {
             return;
         }
 
-        if (streamOpen)
-        {
-            Ngtcp2.ngtcp2_conn_extend_max_stream_offset(_conn, stream.StreamId, (ulong)bytes);
-        }
-
-        Ngtcp2.ngtcp2_conn_extend_max_offset(_conn, (ulong)bytes);
+        Ngtcp2.ngtcp2_conn_extend_max_stream_offset(_conn, stream.StreamId, (ulong)bytes);
         _endpoint.MarkDirty(this);
     }
 

@@ -60,7 +60,7 @@ public sealed partial class QuicStream
 
     /// <summary>
     /// Loop thread: no more bytes go into the input pipe. Completes its writer (with <paramref name="error"/> for
-    /// readers) and returns the connection-level credit of bytes that were buffered but will never be consumed.
+    /// readers); once reading has ended, later consumption reports grant no stream credit.
     /// </summary>
     private void StopReceiving(Exception? error)
     {
@@ -72,11 +72,7 @@ public sealed partial class QuicStream
 
         if (error is not null || _inputReaderCompleted || _input.IsAborted)
         {
-            var owed = Interlocked.Exchange(ref _unconsumed, ReadingEnded);
-            if (owed > 0)
-            {
-                _connection.ExtendCredit(this, owed, streamOpen: false);
-            }
+            Interlocked.Exchange(ref _unconsumed, ReadingEnded);
         }
     }
 

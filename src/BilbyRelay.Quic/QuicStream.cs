@@ -135,9 +135,9 @@ public sealed partial class QuicStream : IDuplexPipe, ILoopWorkItem
         Volatile.Write(ref _queued, 0);
         var flags = Interlocked.Exchange(ref _pendingFlags, 0);
         var credit = Interlocked.Exchange(ref _pendingCredit, 0);
-        if (credit > 0)
+        if (credit > 0 && !_nativeClosed && !_receiveCompleted)
         {
-            _connection.ExtendCredit(this, credit, streamOpen: !_nativeClosed && !_receiveCompleted);
+            _connection.ExtendStreamCredit(this, credit);
         }
 
         var readingEnded = (flags & (FlagAbortRead | FlagInputCompleted)) != 0;

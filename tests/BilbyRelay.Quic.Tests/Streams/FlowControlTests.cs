@@ -55,6 +55,59 @@ public sealed class FlowControlTests
     }
 
     [Fact]
+    public async Task StalledStreams_HoldOnlyTheirOwnWindow_AndNeverBlockTheConnection()
+    {
+        const int window = 64 * 1024;
+        const int stalledStreams = 4;
+        await using var listener = QuicTestEnvironment.StartListener(o =>
+        {
+            // The connection window is no larger than one stream's: stalled streams together exceed it four times.
+            o.Transport.StreamReceiveWindow = window;
+            o.Transport.ConnectionReceiveWindow = window;
+        });
+        var (client, server) = await QuicTestEnvironment.ConnectPairAsync(listener);
+        await using (client)
+        await using (server)
+        {
+            var stalled = new List<QuicStream>();
+            for (var i = 0; i < stalledStreams; i++)
+            {
+                var (_, serverStream) = await StreamData.OpenAcceptedAsync(client, server, primeBytes: window).WaitAsync(QuicTestEnvironment.Timeout);
+                stalled.Add(serverStream);
+            }
+
+            // Every stalled stream receives its whole window although nobody consumes a byte of it.
+            foreach (var stream in stalled)
+            {
+                Assert.Equal(window, await BufferedWithoutConsumingAsync(stream.Input, window).WaitAsync(QuicTestEnvironment.Timeout));
+            }
+
+            // A further stream on the same connection still carries a whole transfer.
+            var clientStream = await client.OpenStreamAsync(bidirectional: true);
+            var sending = StreamData.WriteAsync(clientStream.Output, 1024 * 1024, seed: 7);
+            var acceptedStream = await server.AcceptStreamAsync().AsTask().WaitAsync(QuicTestEnvironment.Timeout);
+            var (length, received) = await StreamData.ReadToEndAsync(acceptedStream.Input).WaitAsync(QuicTestEnvironment.Timeout);
+            Assert.Equal(1024 * 1024, length);
+            Assert.Equal(await sending, received);
+        }
+    }
+
+    /// <summary>Waits until <paramref name="bytes"/> are buffered, examining without consuming (no credit is returned).</summary>
+    private static async Task<long> BufferedWithoutConsumingAsync(System.IO.Pipelines.PipeReader input, long bytes)
+    {
+        while (true)
+        {
+            var result = await input.ReadAsync();
+            var length = result.Buffer.Length;
+            input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+            if (length >= bytes || result.IsCompleted)
+            {
+                return length;
+            }
+        }
+    }
+
+    [Fact]
     public async Task PeerStreamLimit_1025thOpenWaitsUntilAStreamCloses()
     {
         await using var listener = QuicTestEnvironment.StartListener();
