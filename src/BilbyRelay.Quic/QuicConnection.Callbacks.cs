@@ -101,14 +101,30 @@ public sealed unsafe partial class QuicConnection
             return;
         }
 
-        // Connection credit comes back as soon as the bytes sit in the stream's own buffer, which its stream window
-        // bounds: a stream whose reader stalls holds at most its window and never starves the control stream or the
-        // connection's other streams. Stream credit waits for the reader (QuicStream.OnInputConsumed).
-        Ngtcp2.ngtcp2_conn_extend_max_offset(_conn, (ulong)data.Length);
         if (!accepted)
         {
-            // Nobody reads this stream any more: its stream credit comes back at once too.
+            // Nobody reads this stream any more: all its credit comes back at once.
+            Ngtcp2.ngtcp2_conn_extend_max_offset(_conn, (ulong)data.Length);
             Ngtcp2.ngtcp2_conn_extend_max_stream_offset(_conn, streamId, (ulong)data.Length);
+            return;
+        }
+
+        // Connection credit comes back as soon as the bytes sit in the stream's own buffer, which its stream window
+        // bounds: a stream whose reader stalls holds at most its window and never starves the control stream or the
+        // connection's other streams. Stream credit waits for the reader (QuicStream.OnInputConsumed). Only while the
+        // memory budget is under pressure does connection credit wait too, so the connection's window shrinks.
+        if (Budget.IsUnderPressure)
+        {
+            if (_withheldConnectionCredit == 0)
+            {
+                _endpoint.WithholdCredit(this);
+            }
+
+            _withheldConnectionCredit += data.Length;
+        }
+        else
+        {
+            Ngtcp2.ngtcp2_conn_extend_max_offset(_conn, (ulong)data.Length);
         }
     }
 

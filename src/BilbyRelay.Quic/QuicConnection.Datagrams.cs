@@ -28,6 +28,7 @@ public sealed unsafe partial class QuicConnection
     private long _datagramsDroppedTooLarge;
     private long _datagramsDroppedNoHandler;
     private long _datagramsDroppedClosed;
+    private long _datagramsDroppedMemoryBudget;
 
     /// <summary>
     /// Largest payload <see cref="TrySendDatagram"/> accepts now: the smaller of the peer's max_datagram_frame_size
@@ -52,39 +53,53 @@ public sealed unsafe partial class QuicConnection
     /// <summary>Outgoing datagrams refused or discarded because the connection was not open.</summary>
     public long DatagramsDroppedClosed => Interlocked.Read(ref _datagramsDroppedClosed);
 
+    /// <summary>Outgoing datagrams refused because the memory budget had no room.</summary>
+    public long DatagramsDroppedMemoryBudget => Interlocked.Read(ref _datagramsDroppedMemoryBudget);
+
     /// <summary>Sum of all datagram drop counters.</summary>
-    public long DatagramsDropped => DatagramsDroppedQueueFull + DatagramsDroppedTooLarge + DatagramsDroppedNoHandler + DatagramsDroppedClosed;
+    public long DatagramsDropped =>
+        DatagramsDroppedQueueFull + DatagramsDroppedTooLarge + DatagramsDroppedNoHandler + DatagramsDroppedClosed + DatagramsDroppedMemoryBudget;
+
+    /// <summary>Queues one datagram for sending; true when queued. See <see cref="SendDatagram"/>.</summary>
+    public bool TrySendDatagram(ReadOnlySpan<byte> datagram) => SendDatagram(datagram) == QuicDatagramSendResult.Queued;
 
     /// <summary>
-    /// Queues one datagram for sending. Thread-safe and never blocks: false (and a drop counter increments) when the
-    /// connection is not open, the datagram is larger than <see cref="MaxDatagramSize"/>, or the queue is full.
+    /// Queues one datagram for sending. Thread-safe and never blocks: anything but
+    /// <see cref="QuicDatagramSendResult.Queued"/> says why it was dropped, and that reason's counter increments.
     /// </summary>
-    public bool TrySendDatagram(ReadOnlySpan<byte> datagram)
+    public QuicDatagramSendResult SendDatagram(ReadOnlySpan<byte> datagram)
     {
         if (_state != ConnectionState.Established || _closeInfo is not null)
         {
             Interlocked.Increment(ref _datagramsDroppedClosed);
-            return false;
+            return QuicDatagramSendResult.Closed;
         }
 
         if (datagram.Length > _maxDatagramSize)
         {
             Interlocked.Increment(ref _datagramsDroppedTooLarge);
-            return false;
+            return QuicDatagramSendResult.TooLarge;
         }
 
         if (Interlocked.Increment(ref _datagramsQueued) > _datagramCapacity)
         {
             Interlocked.Decrement(ref _datagramsQueued);
             Interlocked.Increment(ref _datagramsDroppedQueueFull);
-            return false;
+            return QuicDatagramSendResult.QueueFull;
+        }
+
+        if (!Budget.TryCharge(datagram.Length))
+        {
+            Interlocked.Decrement(ref _datagramsQueued);
+            Interlocked.Increment(ref _datagramsDroppedMemoryBudget);
+            return QuicDatagramSendResult.MemoryBudget;
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(datagram.Length, 1));
         datagram.CopyTo(buffer);
         _datagramQueue.Enqueue(new OutgoingDatagram(buffer, datagram.Length));
         RequestService();
-        return true;
+        return QuicDatagramSendResult.Queued;
     }
 
     /// <summary>Sets the receiver of incoming datagrams (called on the loop thread). Datagrams arriving before are dropped and counted.</summary>
@@ -121,6 +136,7 @@ public sealed unsafe partial class QuicConnection
         if (_datagramQueue.TryDequeue(out var datagram))
         {
             Interlocked.Decrement(ref _datagramsQueued);
+            Budget.Release(datagram.Length);
             ArrayPool<byte>.Shared.Return(datagram.Buffer);
             Interlocked.Increment(ref sent ? ref _datagramsSent : ref _datagramsDroppedTooLarge);
         }
@@ -132,6 +148,7 @@ public sealed unsafe partial class QuicConnection
         while (_datagramQueue.TryDequeue(out var datagram))
         {
             Interlocked.Decrement(ref _datagramsQueued);
+            Budget.Release(datagram.Length);
             ArrayPool<byte>.Shared.Return(datagram.Buffer);
             Interlocked.Increment(ref _datagramsDroppedClosed);
         }

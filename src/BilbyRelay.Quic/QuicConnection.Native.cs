@@ -153,9 +153,11 @@ public sealed unsafe partial class QuicConnection
     {
         ngtcp2_transport_params parameters;
         Ngtcp2.ngtcp2_transport_params_default_versioned(Ngtcp2.NGTCP2_TRANSPORT_PARAMS_V1, &parameters);
-        parameters.initial_max_stream_data_bidi_local = (ulong)_settings.StreamReceiveWindow;
-        parameters.initial_max_stream_data_bidi_remote = (ulong)_settings.StreamReceiveWindow;
-        parameters.initial_max_stream_data_uni = (ulong)_settings.StreamReceiveWindow;
+        // ngtcp2 grows a stream's window from here up to max_stream_window while its reader keeps up.
+        var initialStreamWindow = (ulong)Math.Min(_settings.InitialStreamReceiveWindow, _settings.StreamReceiveWindow);
+        parameters.initial_max_stream_data_bidi_local = initialStreamWindow;
+        parameters.initial_max_stream_data_bidi_remote = initialStreamWindow;
+        parameters.initial_max_stream_data_uni = initialStreamWindow;
         parameters.initial_max_data = (ulong)_settings.ConnectionReceiveWindow;
         parameters.initial_max_streams_bidi = (ulong)_settings.MaxBidirectionalStreams;
         parameters.initial_max_streams_uni = (ulong)_settings.MaxUnidirectionalStreams;

@@ -103,6 +103,26 @@ public sealed unsafe partial class QuicConnection
         _endpoint.MarkDirty(this);
     }
 
+    /// <summary>Loop thread: grants connection credit held back under budget pressure; false while the pressure lasts.</summary>
+    bool IWithheldCredit.TryGrantWithheldCredit()
+    {
+        if (_conn == null || _state != ConnectionState.Established || _withheldConnectionCredit == 0)
+        {
+            _withheldConnectionCredit = 0;
+            return true;
+        }
+
+        if (Budget.IsUnderPressure)
+        {
+            return false;
+        }
+
+        Ngtcp2.ngtcp2_conn_extend_max_offset(_conn, (ulong)_withheldConnectionCredit);
+        _withheldConnectionCredit = 0;
+        _endpoint.MarkDirty(this);
+        return true;
+    }
+
     /// <summary>Loop thread: RESET_STREAM and/or STOP_SENDING for a local abort.</summary>
     internal void ShutdownStream(QuicStream stream, bool read, bool write, long code)
     {

@@ -17,7 +17,7 @@ namespace BilbyRelay.Quic;
 /// <see cref="Free"/>, on the loop thread, never from inside an ngtcp2 callback. A connection is not freed when it
 /// closes: it first spends 3×PTO in the closing or draining period (RFC 9000 §10.2).
 /// </remarks>
-public sealed partial class QuicConnection : IAsyncDisposable, ILoopWorkItem
+public sealed partial class QuicConnection : IAsyncDisposable, ILoopWorkItem, IWithheldCredit
 {
     private static long s_nextId;
 
@@ -45,6 +45,9 @@ public sealed partial class QuicConnection : IAsyncDisposable, ILoopWorkItem
     private bool _statelessResetReceived;
     private string? _handshakeFailure;
     private QuicError? _handshakeFailureError;
+
+    // Connection credit for received stream bytes, held back while the memory budget is under pressure.
+    private long _withheldConnectionCredit;
 
     // Cross-thread state.
     private volatile ConnectionState _state = ConnectionState.Handshaking;
@@ -107,6 +110,8 @@ public sealed partial class QuicConnection : IAsyncDisposable, ILoopWorkItem
     internal bool IsEstablished => _state == ConnectionState.Established;
 
     internal QuicEndpoint Endpoint => _endpoint;
+
+    internal QuicMemoryBudget Budget => _settings.MemoryBudget;
 
     /// <summary>Connects to a server; completes when the handshake (including certificate checks) succeeded.</summary>
     /// <exception cref="QuicException">Refused, timed out, ALPN mismatch, certificate rejected, ...</exception>

@@ -5,6 +5,9 @@ namespace BilbyRelay.Quic;
 
 internal sealed unsafe partial class QuicEndpoint
 {
+    private const ulong CreditRecheckNanoseconds = 5_000_000;
+    private static readonly Predicate<IWithheldCredit> s_creditGranted = static holder => holder.TryGrantWithheldCredit();
+
     private void RunLoop()
     {
         _loopThreadId = Environment.CurrentManagedThreadId;
@@ -17,6 +20,7 @@ internal sealed unsafe partial class QuicEndpoint
                 var now = MonotonicClock.NowNanoseconds;
                 var more = ReceiveAvailable(now);
                 RunWorkItems();
+                GrantWithheldCredit(MonotonicClock.NowNanoseconds);
                 RunTimers(MonotonicClock.NowNanoseconds);
                 FlushDirty(MonotonicClock.NowNanoseconds);
                 if (more)
@@ -43,9 +47,11 @@ internal sealed unsafe partial class QuicEndpoint
             return 0;
         }
 
+        // Withheld credit is rechecked on a short period; otherwise the loop sleeps up to a second between timers.
+        var longest = _creditWithheld.Count > 0 ? (int)(CreditRecheckNanoseconds / 1_000_000) : 1000;
         if (!_timers.TryPeek(out _, out var expiry))
         {
-            return 1000;
+            return longest;
         }
 
         var now = MonotonicClock.NowNanoseconds;
@@ -55,7 +61,7 @@ internal sealed unsafe partial class QuicEndpoint
         }
 
         var ms = (expiry - now + 999_999) / 1_000_000;
-        return (int)Math.Min(ms, 1000);
+        return (int)Math.Min(ms, (ulong)longest);
     }
 
     /// <summary>Reads and processes datagrams; returns true when it stopped with more possibly waiting.</summary>
@@ -130,6 +136,17 @@ internal sealed unsafe partial class QuicEndpoint
                 Emit(QuicLogLevel.Error, 0, $"A QUIC loop work item failed: {e}");
             }
         }
+    }
+
+    private void GrantWithheldCredit(ulong now)
+    {
+        if (_creditWithheld.Count == 0 || now - _creditCheckedAt < CreditRecheckNanoseconds)
+        {
+            return;
+        }
+
+        _creditCheckedAt = now;
+        _creditWithheld.RemoveAll(s_creditGranted);
     }
 
     private void RunTimers(ulong now)

@@ -43,6 +43,11 @@ internal sealed unsafe partial class QuicEndpoint
     private readonly HashSet<QuicConnection> _connections = [];
     private readonly PriorityQueue<QuicConnection, ulong> _timers = new();
     private readonly List<QuicConnection> _dirty = [];
+
+    // Streams holding back consumed-byte credit while their memory budget is under pressure; rechecked every
+    // CreditRecheckNanoseconds, since nothing signals the loop when usage falls.
+    private readonly List<IWithheldCredit> _creditWithheld = [];
+    private ulong _creditCheckedAt;
     private readonly byte* _sendBuffer;
     private readonly ngtcp2_path_storage* _writePath;
     private readonly byte* _localAddress;
@@ -233,6 +238,9 @@ internal sealed unsafe partial class QuicEndpoint
         Ngtcp2Crypto.ngtcp2_crypto_generate_stateless_reset_token(token, _resetSecret, 32, cid);
 
     /// <summary>Marks a connection as having something to write; flushed at the end of the loop turn.</summary>
+    /// <summary>Loop thread: <paramref name="holder"/> holds back credit until its budget allows; registered once per episode.</summary>
+    internal void WithholdCredit(IWithheldCredit holder) => _creditWithheld.Add(holder);
+
     internal void MarkDirty(QuicConnection connection)
     {
         if (!connection.IsDirty)

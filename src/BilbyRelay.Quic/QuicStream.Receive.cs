@@ -20,6 +20,9 @@ public sealed partial class QuicStream
     // Set by the application when it completes Input.
     private volatile bool _inputReaderCompleted;
 
+    // loop: consumed bytes not yet granted as stream credit because the memory budget is under pressure.
+    private long _withheldCredit;
+
     /// <summary>Loop thread, inside recv_stream_data. False when the bytes were discarded (the caller returns their credit).</summary>
     internal bool OnDataReceived(ReadOnlySpan<byte> data, bool fin)
     {
@@ -31,6 +34,7 @@ public sealed partial class QuicStream
         if (!data.IsEmpty)
         {
             Interlocked.Add(ref _unconsumed, data.Length);
+            _connection.Budget.Charge(data.Length);
             var writer = _receivePipe.Writer;
             writer.Write(data);
             // The pause threshold is disabled, so this completes synchronously and never blocks the loop.
@@ -72,7 +76,11 @@ public sealed partial class QuicStream
 
         if (error is not null || _inputReaderCompleted || _input.IsAborted)
         {
-            Interlocked.Exchange(ref _unconsumed, ReadingEnded);
+            var owed = Interlocked.Exchange(ref _unconsumed, ReadingEnded);
+            if (owed > 0)
+            {
+                _connection.Budget.Release(owed);
+            }
         }
     }
 
@@ -84,6 +92,7 @@ public sealed partial class QuicStream
             return;
         }
 
+        _connection.Budget.Release(bytes);
         Interlocked.Add(ref _pendingCredit, bytes);
         Request(0);
     }
@@ -93,5 +102,42 @@ public sealed partial class QuicStream
     {
         _inputReaderCompleted = true;
         Request(FlagInputCompleted);
+    }
+
+    /// <summary>Loop thread: grants consumed bytes as stream credit, or holds them back while the memory budget is under pressure.</summary>
+    private void GrantOrWithholdCredit(long credit)
+    {
+        if (_connection.Budget.IsUnderPressure)
+        {
+            if (_withheldCredit == 0)
+            {
+                _connection.Endpoint.WithholdCredit(this);
+            }
+
+            _withheldCredit += credit;
+            return;
+        }
+
+        _connection.ExtendStreamCredit(this, credit + _withheldCredit);
+        _withheldCredit = 0;
+    }
+
+    /// <summary>Loop thread: grants credit held back earlier; false while the budget is still under pressure.</summary>
+    bool IWithheldCredit.TryGrantWithheldCredit()
+    {
+        if (_nativeClosed || _receiveCompleted || _withheldCredit == 0)
+        {
+            _withheldCredit = 0;
+            return true;
+        }
+
+        if (_connection.Budget.IsUnderPressure)
+        {
+            return false;
+        }
+
+        _connection.ExtendStreamCredit(this, _withheldCredit);
+        _withheldCredit = 0;
+        return true;
     }
 }

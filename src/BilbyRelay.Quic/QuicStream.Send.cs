@@ -13,7 +13,14 @@ namespace BilbyRelay.Quic;
 /// </summary>
 public sealed unsafe partial class QuicStream
 {
+    // _sendHeld is set to this once the send pipe's reader is completed; later commits then charge nothing.
+    private const long SendReleased = long.MinValue / 2;
+
     private readonly Pipe _sendPipe;
+
+    // Bytes committed to the send pipe and not yet acknowledged, as charged to the memory budget:
+    // +application on commit, -loop on acknowledgement.
+    private long _sendHeld;
 
     // loop
     private long _sendAcked;
@@ -107,6 +114,8 @@ public sealed unsafe partial class QuicStream
             var advance = Math.Min(acked - _sendAcked, result.Buffer.Length);
             reader.AdvanceTo(result.Buffer.GetPosition(advance));
             _sendAcked += advance;
+            Interlocked.Add(ref _sendHeld, -advance);
+            _connection.Budget.Release(advance);
         }
     }
 
@@ -168,6 +177,8 @@ public sealed unsafe partial class QuicStream
         {
             _sendReaderCompleted = true;
             _sendPipe.Reader.Complete();
+            var held = Interlocked.Exchange(ref _sendHeld, SendReleased);
+            _connection.Budget.Release(held);
         }
     }
 
@@ -185,6 +196,17 @@ public sealed unsafe partial class QuicStream
         {
             _writeAbortCodeKnown = true;
         }
+    }
+
+    /// <summary>Application thread: <paramref name="bytes"/> are about to be committed to the send pipe; they count against the budget until acknowledged.</summary>
+    internal void OnOutputCommitting(long bytes)
+    {
+        if (bytes <= 0 || Interlocked.Add(ref _sendHeld, bytes) < SendReleased / 2)
+        {
+            return;
+        }
+
+        _connection.Budget.Charge(bytes);
     }
 
     /// <summary>Application thread: data was flushed or the writer completed; the loop should look at the pipe.</summary>

@@ -15,8 +15,15 @@ public sealed class QuicTransportSettings
     /// <summary>Concurrent unidirectional streams the peer may open.</summary>
     public int MaxUnidirectionalStreams { get; set; } = 256;
 
-    /// <summary>Receive flow-control window of one stream (bytes the peer may send before we consume them).</summary>
+    /// <summary>
+    /// Largest receive flow-control window of one stream (bytes the peer may send before we consume them). Each stream
+    /// starts at <see cref="InitialStreamReceiveWindow"/> and grows towards this only while its reader keeps up, so a
+    /// stalled stream holds little and a fast one still reaches its bandwidth-delay product.
+    /// </summary>
     public long StreamReceiveWindow { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>Receive window a stream starts with (capped at <see cref="StreamReceiveWindow"/>).</summary>
+    public long InitialStreamReceiveWindow { get; set; } = 256 * 1024;
 
     /// <summary>Receive flow-control window of the whole connection.</summary>
     public long ConnectionReceiveWindow { get; set; } = 64L * 1024 * 1024;
@@ -33,6 +40,9 @@ public sealed class QuicTransportSettings
     /// </summary>
     public long StreamSendBufferLimit { get; set; } = 4L * 1024 * 1024;
 
+    /// <summary>Bytes held for peers, shared with every connection given the same instance (see <see cref="QuicMemoryBudget"/>).</summary>
+    public QuicMemoryBudget MemoryBudget { get; set; } = new(long.MaxValue);
+
     /// <summary>Time allowed for the handshake before the attempt fails.</summary>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -43,7 +53,9 @@ public sealed class QuicTransportSettings
         ArgumentOutOfRangeException.ThrowIfNegative(MaxBidirectionalStreams);
         ArgumentOutOfRangeException.ThrowIfNegative(MaxUnidirectionalStreams);
         ArgumentOutOfRangeException.ThrowIfLessThan(StreamReceiveWindow, 1024);
+        ArgumentOutOfRangeException.ThrowIfLessThan(InitialStreamReceiveWindow, 1024);
         ArgumentOutOfRangeException.ThrowIfLessThan(ConnectionReceiveWindow, 1024);
+        ArgumentNullException.ThrowIfNull(MemoryBudget);
         ArgumentOutOfRangeException.ThrowIfNegative(MaxDatagramFrameSize);
         ArgumentOutOfRangeException.ThrowIfLessThan(DatagramSendQueueCapacity, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(StreamSendBufferLimit, 4096);

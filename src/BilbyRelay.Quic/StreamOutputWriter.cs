@@ -30,6 +30,7 @@ internal sealed class StreamOutputWriter(QuicStream stream, PipeWriter inner) : 
     public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfCannotWrite();
+        stream.OnOutputCommitting(inner.UnflushedBytes);
         var pending = inner.FlushAsync(cancellationToken);
         stream.OnOutputFlushed();
         if (pending.IsCompletedSuccessfully)
@@ -49,6 +50,8 @@ internal sealed class StreamOutputWriter(QuicStream stream, PipeWriter inner) : 
             stream.AbortWrite(0);
         }
 
+        // Completing commits what was written but not flushed.
+        stream.OnOutputCommitting(inner.UnflushedBytes);
         inner.Complete();
         stream.OnOutputFlushed();
     }

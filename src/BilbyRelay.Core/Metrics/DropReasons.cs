@@ -15,8 +15,17 @@ public enum DatagramDropReason
     /// <summary>The other slot is not bound.</summary>
     NoPeer,
 
-    /// <summary>The peer connection refused it (send queue full, too large or closing).</summary>
+    /// <summary>The peer connection's datagram send queue was full.</summary>
     PeerQueueFull,
+
+    /// <summary>Larger than the peer accepts or than the path to it carries.</summary>
+    PeerTooLarge,
+
+    /// <summary>The peer connection was closing.</summary>
+    PeerClosed,
+
+    /// <summary>The relay-wide memory budget (<c>max_buffered_bytes</c>) had no room for it.</summary>
+    MemoryBudget,
 }
 
 /// <summary>Why a data stream was refused (aborted before splicing). Each value is a metric label.</summary>
@@ -50,6 +59,9 @@ public static class DropReasonNames
         DatagramDropReason.UnknownTunnel => "unknown_tunnel",
         DatagramDropReason.NotAMember => "not_a_member",
         DatagramDropReason.NoPeer => "no_peer",
+        DatagramDropReason.PeerTooLarge => "too_large_for_peer",
+        DatagramDropReason.PeerClosed => "peer_closed",
+        DatagramDropReason.MemoryBudget => "memory_budget",
         _ => "peer_queue_full",
     };
 

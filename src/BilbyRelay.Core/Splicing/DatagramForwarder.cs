@@ -1,6 +1,7 @@
 using BilbyRelay.Core.Metrics;
 using BilbyRelay.Core.Protocol;
 using BilbyRelay.Core.Relay;
+using BilbyRelay.Core.Transport;
 using BilbyRelay.Core.Tunnels;
 
 namespace BilbyRelay.Core.Splicing;
@@ -51,9 +52,18 @@ public sealed class DatagramForwarder
             return Drop(DatagramDropReason.NoPeer);
         }
 
-        if (!peer.Connection.TrySendDatagram(datagram))
+        switch (peer.Connection.SendDatagram(datagram))
         {
-            return Drop(DatagramDropReason.PeerQueueFull);
+            case DatagramSendResult.Queued:
+                break;
+            case DatagramSendResult.TooLarge:
+                return Drop(DatagramDropReason.PeerTooLarge);
+            case DatagramSendResult.Closed:
+                return Drop(DatagramDropReason.PeerClosed);
+            case DatagramSendResult.MemoryBudget:
+                return Drop(DatagramDropReason.MemoryBudget);
+            default:
+                return Drop(DatagramDropReason.PeerQueueFull);
         }
 
         long payload = datagram.Length - RelayProtocol.DatagramPrefixLength;

@@ -31,10 +31,10 @@ public interface IEdgeConnection
     ValueTask<IEdgeStream> OpenUnidirectionalStreamAsync(CancellationToken ct);
 
     /// <summary>
-    /// Queues one DATAGRAM frame. Thread-safe and never blocks; <c>false</c> means the datagram was
-    /// dropped (peer send queue full, too large, or the connection is closed).
+    /// Queues one DATAGRAM frame. Thread-safe and never blocks; anything but
+    /// <see cref="DatagramSendResult.Queued"/> says why the datagram was dropped.
     /// </summary>
-    bool TrySendDatagram(ReadOnlySpan<byte> datagram);
+    DatagramSendResult SendDatagram(ReadOnlySpan<byte> datagram);
 
     /// <summary>
     /// Sets the callback for received DATAGRAM frames. Called once, before datagrams matter; the

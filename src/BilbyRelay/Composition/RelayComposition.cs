@@ -1,6 +1,7 @@
 using BilbyRelay.Cli;
 using BilbyRelay.Config;
 using BilbyRelay.Core.Diagnostics;
+using BilbyRelay.Core.Protocol;
 using BilbyRelay.Core.Relay;
 using BilbyRelay.Edges;
 using BilbyRelay.Hosting;
@@ -36,9 +37,10 @@ internal static class RelayComposition
             LogSink = log.Sink,
         });
 
+        var budget = new QuicMemoryBudget(config.MaxBufferedBytes);
         var components = new List<IRelayComponent>
         {
-            new EdgeListenerComponent(relay, QuicOptions(config, log), log.ForCategory("edges")),
+            new EdgeListenerComponent(relay, QuicOptions(config, log, budget), log.ForCategory("edges")),
             new BandwidthSamplerComponent(relay, TimeProvider.System),
         };
 
@@ -56,7 +58,7 @@ internal static class RelayComposition
                 managerLog);
         }
 
-        var statsSource = new RelayStatsSource(relay, manager is null ? static () => null : () => ManagerLink(manager.Status, relay.Events.DroppedCount));
+        var statsSource = new RelayStatsSource(relay, budget, manager is null ? static () => null : () => ManagerLink(manager.Status, relay.Events.DroppedCount));
         components.Add(new StatsComponent(new StatsServer(StatsOptions(config), statsSource, log.ForCategory("stats"))));
         if (manager is not null)
         {
@@ -66,7 +68,8 @@ internal static class RelayComposition
         return (relay, components);
     }
 
-    public static QuicServerOptions QuicOptions(RelayConfig config, Logger log)
+    /// <param name="budget">Shared by every listener: <c>max_buffered_bytes</c> bounds the relay, not each socket.</param>
+    public static QuicServerOptions QuicOptions(RelayConfig config, Logger log, QuicMemoryBudget budget)
     {
         var quicLog = log.ForCategory("quic");
         return new QuicServerOptions
@@ -80,7 +83,11 @@ internal static class RelayComposition
                 IdleTimeout = TimeSpan.FromSeconds(config.IdleTimeoutSecs),
                 KeepAliveInterval = TimeSpan.FromSeconds(config.KeepAliveIntervalSecs),
                 StreamReceiveWindow = config.StreamReceiveWindow,
+                // A frame (control message or data-stream header) is consumed only once whole, so a stream's first
+                // window must hold the largest one; it grows from there while the stream's reader keeps up.
+                InitialStreamReceiveWindow = RelayProtocol.LengthPrefixSize + RelayProtocol.MaxFrameLength,
                 ConnectionReceiveWindow = config.ConnectionReceiveWindow,
+                MemoryBudget = budget,
             },
             Log = e => EdgesLog.QuicEngine(quicLog, ToLogLevel(e.Level), e.ConnectionId == 0 ? e.Message : $"connection {e.ConnectionId}: {e.Message}"),
         };

@@ -2,6 +2,7 @@ using BilbyRelay.Core.Events;
 using BilbyRelay.Core.Metrics;
 using BilbyRelay.Core.Relay;
 using BilbyRelay.Core.Tunnels;
+using BilbyRelay.Quic;
 using BilbyRelay.Stats;
 
 namespace BilbyRelay.Composition;
@@ -11,7 +12,7 @@ namespace BilbyRelay.Composition;
 /// reads the current values, so nothing can drift from what the data plane counts. The relay
 /// core's report records are the wire shapes, so tunnels, edges and totals pass through unchanged.
 /// </summary>
-internal sealed class RelayStatsSource(RelayServer relay, Func<ManagerLinkSnapshot?> managerStatus) : IStatsSource
+internal sealed class RelayStatsSource(RelayServer relay, QuicMemoryBudget budget, Func<ManagerLinkSnapshot?> managerStatus) : IStatsSource
 {
     private static readonly DatagramDropReason[] DatagramDropReasons = Enum.GetValues<DatagramDropReason>();
     private static readonly StreamRefusalReason[] StreamRefusalReasons = Enum.GetValues<StreamRefusalReason>();
@@ -58,6 +59,8 @@ internal sealed class RelayStatsSource(RelayServer relay, Func<ManagerLinkSnapsh
             DatagramDrops = DatagramDropReasons.Select(r => new ReasonCount(r.ToLabel(), metrics.GetDatagramDrops(r))).ToArray(),
             StreamRefusals = StreamRefusalReasons.Select(r => new ReasonCount(r.ToLabel(), metrics.GetStreamRefusals(r))).ToArray(),
             EventQueueDepth = relay.Events.Count,
+            BufferedBytes = budget.Used,
+            MaxBufferedBytes = budget.Limit,
             EventsDroppedTotal = relay.Events.DroppedCount,
         };
     }

@@ -195,6 +195,20 @@ public static class ConfigKeys
         Integer("idle_timeout_secs", 25, 2, 3600, "Seconds of silence after which a QUIC connection is considered dead.", static (c, n) => c.IdleTimeoutSecs = (int)n),
         Integer("stream_receive_window", 16L * 1024 * 1024, MinReceiveWindow, MaxStreamReceiveWindow, "Bytes buffered per stream (QUIC flow-control window).", static (c, n) => c.StreamReceiveWindow = n),
         Integer("connection_receive_window", 64L * 1024 * 1024, MinReceiveWindow, MaxConnectionReceiveWindow, "Bytes buffered per connection across its streams.", static (c, n) => c.ConnectionReceiveWindow = n),
+        new()
+        {
+            Name = "max_buffered_bytes",
+            TypeName = "integer",
+            DefaultText = "a quarter of the memory the process may use (cgroup limit, else RAM), at most 1073741824",
+            Description = "Bytes the relay holds for all edges together (stream buffers, unacknowledged data, datagram queues); near it windows shrink and datagrams drop. Range 1048576-1099511627776.",
+            Apply = static (c, v) =>
+            {
+                if (v.TryGetInteger(1L << 20, 1L << 40, out var n))
+                {
+                    c.MaxBufferedBytes = n;
+                }
+            },
+        },
         Integer("event_queue_capacity", 4096, 1, 1_048_576, "Events kept while the manager is unreachable; the oldest are dropped beyond this.", static (c, n) => c.EventQueueCapacity = (int)n),
         new()
         {

@@ -35,6 +35,7 @@ public static class EffectiveConfig
             new("idle_timeout_secs", (long)config.IdleTimeoutSecs),
             new("stream_receive_window", config.StreamReceiveWindow),
             new("connection_receive_window", config.ConnectionReceiveWindow),
+            new("max_buffered_bytes", config.MaxBufferedBytes),
             new("event_queue_capacity", (long)config.EventQueueCapacity),
             new("manager.enabled", manager.Enabled),
             new("manager.urls", manager.Urls.Select(static u => u.OriginalString).ToList()),

@@ -49,6 +49,12 @@ public sealed class RelayConfig
     /// <summary>Bytes a peer may send across all streams of one connection before the relay consumes them.</summary>
     public long ConnectionReceiveWindow { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// Bytes the relay may hold for all edges together: stream bytes received and not yet forwarded, forwarded and not
+    /// yet acknowledged, and queued datagrams. Near it, flow-control windows shrink and datagrams are dropped.
+    /// </summary>
+    public long MaxBufferedBytes { get; set; } = MemoryBudgetDefault.Compute();
+
     /// <summary>Events held for the manager while it is unreachable; the oldest are dropped beyond this.</summary>
     public int EventQueueCapacity { get; set; } = 4096;
 

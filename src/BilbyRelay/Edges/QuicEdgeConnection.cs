@@ -26,7 +26,14 @@ internal sealed class QuicEdgeConnection(QuicConnection connection) : IEdgeConne
     public async ValueTask<IEdgeStream> OpenUnidirectionalStreamAsync(CancellationToken ct) =>
         new QuicEdgeStream(await connection.OpenStreamAsync(bidirectional: false, ct).ConfigureAwait(false));
 
-    public bool TrySendDatagram(ReadOnlySpan<byte> datagram) => connection.TrySendDatagram(datagram);
+    public DatagramSendResult SendDatagram(ReadOnlySpan<byte> datagram) => connection.SendDatagram(datagram) switch
+    {
+        QuicDatagramSendResult.Queued => DatagramSendResult.Queued,
+        QuicDatagramSendResult.TooLarge => DatagramSendResult.TooLarge,
+        QuicDatagramSendResult.Closed => DatagramSendResult.Closed,
+        QuicDatagramSendResult.MemoryBudget => DatagramSendResult.MemoryBudget,
+        _ => DatagramSendResult.QueueFull,
+    };
 
     // One closure per connection (not per datagram): the engine's handler also passes the connection.
     public void SetDatagramHandler(EdgeDatagramHandler handler) =>

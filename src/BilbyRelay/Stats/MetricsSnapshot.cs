@@ -40,4 +40,10 @@ internal sealed class MetricsSnapshot
 
     /// <summary>Events discarded because the bounded queue was full.</summary>
     public long EventsDroppedTotal { get; init; }
+
+    /// <summary>Bytes held for edges now (stream buffers, unacknowledged data, datagram queues).</summary>
+    public long BufferedBytes { get; init; }
+
+    /// <summary>The memory budget those bytes are held to (<c>max_buffered_bytes</c>).</summary>
+    public long MaxBufferedBytes { get; init; }
 }

@@ -38,6 +38,8 @@ internal static class PrometheusTextWriter
 
         WriteFamily(output, "bilbycast_relay_event_queue_depth"u8, "Events queued for delivery to the manager."u8, Gauge, metrics.EventQueueDepth);
         WriteFamily(output, "bilbycast_relay_events_dropped_total"u8, "Events discarded because the bounded event queue was full."u8, Counter, metrics.EventsDroppedTotal);
+        WriteFamily(output, "bilbycast_relay_buffered_bytes"u8, "Bytes held for edges: stream buffers, unacknowledged stream data and datagram queues."u8, Gauge, metrics.BufferedBytes);
+        WriteFamily(output, "bilbycast_relay_max_buffered_bytes"u8, "The memory budget for buffered bytes (max_buffered_bytes)."u8, Gauge, metrics.MaxBufferedBytes);
     }
 
     private static ReadOnlySpan<byte> Gauge => "gauge"u8;

@@ -47,7 +47,7 @@ internal sealed class FakeConnection : IEdgeConnection
 
     public FakeEdge Edge { get; }
 
-    /// <summary>Datagrams the relay may queue toward the edge before TrySendDatagram returns false.</summary>
+    /// <summary>Datagrams the relay may queue toward the edge before SendDatagram answers QueueFull.</summary>
     public int DatagramQueueCapacity { get; set; }
 
     /// <summary>The code and reason of the first Close, from either side.</summary>
@@ -70,25 +70,30 @@ internal sealed class FakeConnection : IEdgeConnection
     /// <summary>When false, sent datagrams are only counted (no copy), for allocation measurements.</summary>
     public bool CaptureDatagrams { get; set; } = true;
 
-    /// <summary>Datagrams accepted by <see cref="TrySendDatagram"/>.</summary>
+    /// <summary>Datagrams accepted by <see cref="SendDatagram"/>.</summary>
     public long DatagramsSent => Interlocked.Read(ref _datagramsSent);
 
-    public bool TrySendDatagram(ReadOnlySpan<byte> datagram)
+    public DatagramSendResult SendDatagram(ReadOnlySpan<byte> datagram)
     {
-        if (!CaptureDatagrams && !IsClosed)
+        if (IsClosed)
         {
-            Interlocked.Increment(ref _datagramsSent);
-            return true;
+            return DatagramSendResult.Closed;
         }
 
-        if (IsClosed || Edge.ReceivedDatagrams.Count >= DatagramQueueCapacity)
+        if (!CaptureDatagrams)
         {
-            return false;
+            Interlocked.Increment(ref _datagramsSent);
+            return DatagramSendResult.Queued;
+        }
+
+        if (Edge.ReceivedDatagrams.Count >= DatagramQueueCapacity)
+        {
+            return DatagramSendResult.QueueFull;
         }
 
         Edge.ReceivedDatagrams.Enqueue(datagram.ToArray());
         Interlocked.Increment(ref _datagramsSent);
-        return true;
+        return DatagramSendResult.Queued;
     }
 
     public void SetDatagramHandler(EdgeDatagramHandler handler) => _datagramHandler = handler;

@@ -19,14 +19,18 @@ internal sealed class InProcessRelay : IAsyncDisposable
     private readonly EdgeListenerComponent _listener;
     private readonly EventRecorder _events;
 
-    private InProcessRelay(RelayServer relay, EdgeListenerComponent listener)
+    private InProcessRelay(RelayServer relay, EdgeListenerComponent listener, QuicMemoryBudget budget)
     {
         Relay = relay;
+        Budget = budget;
         _listener = listener;
         _events = new EventRecorder(relay.Events);
     }
 
     public RelayServer Relay { get; }
+
+    /// <summary>The relay-wide memory budget (<c>max_buffered_bytes</c>) its listener holds edges to.</summary>
+    public QuicMemoryBudget Budget { get; }
 
     public IPEndPoint Endpoint => _listener.LocalEndPoints[0];
 
@@ -45,9 +49,10 @@ internal sealed class InProcessRelay : IAsyncDisposable
             SoftwareVersion = "test",
             EventQueueCapacity = config.EventQueueCapacity,
         });
-        var listener = new EdgeListenerComponent(relay, RelayComposition.QuicOptions(config, log), log);
+        var budget = new QuicMemoryBudget(config.MaxBufferedBytes);
+        var listener = new EdgeListenerComponent(relay, RelayComposition.QuicOptions(config, log, budget), log);
         await listener.StartAsync(CancellationToken.None);
-        return new InProcessRelay(relay, listener);
+        return new InProcessRelay(relay, listener, budget);
     }
 
     public Task<SimulatedEdge> ConnectEdgeAsync(SimulatedEdgeOptions? options = null) =>

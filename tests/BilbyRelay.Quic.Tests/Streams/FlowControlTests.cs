@@ -79,7 +79,7 @@ public sealed class FlowControlTests
             // Every stalled stream receives its whole window although nobody consumes a byte of it.
             foreach (var stream in stalled)
             {
-                Assert.Equal(window, await BufferedWithoutConsumingAsync(stream.Input, window).WaitAsync(QuicTestEnvironment.Timeout));
+                Assert.Equal(window, await StreamData.BufferedWithoutConsumingAsync(stream.Input, window).WaitAsync(QuicTestEnvironment.Timeout));
             }
 
             // A further stream on the same connection still carries a whole transfer.
@@ -89,21 +89,6 @@ public sealed class FlowControlTests
             var (length, received) = await StreamData.ReadToEndAsync(acceptedStream.Input).WaitAsync(QuicTestEnvironment.Timeout);
             Assert.Equal(1024 * 1024, length);
             Assert.Equal(await sending, received);
-        }
-    }
-
-    /// <summary>Waits until <paramref name="bytes"/> are buffered, examining without consuming (no credit is returned).</summary>
-    private static async Task<long> BufferedWithoutConsumingAsync(System.IO.Pipelines.PipeReader input, long bytes)
-    {
-        while (true)
-        {
-            var result = await input.ReadAsync();
-            var length = result.Buffer.Length;
-            input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-            if (length >= bytes || result.IsCompleted)
-            {
-                return length;
-            }
         }
     }
 

@@ -97,4 +97,19 @@ internal static class StreamData
             reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
         }
     }
+
+    /// <summary>Waits until <paramref name="bytes"/> are buffered, examining without consuming (no credit is returned).</summary>
+    internal static async Task<long> BufferedWithoutConsumingAsync(PipeReader input, long bytes)
+    {
+        while (true)
+        {
+            var result = await input.ReadAsync();
+            var length = result.Buffer.Length;
+            input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+            if (length >= bytes || result.IsCompleted)
+            {
+                return length;
+            }
+        }
+    }
 }

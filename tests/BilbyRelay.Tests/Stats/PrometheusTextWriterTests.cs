@@ -33,6 +33,8 @@ public sealed class PrometheusTextWriterTests
         ["bilbycast_relay_stream_refusals_total"] = "counter",
         ["bilbycast_relay_event_queue_depth"] = "gauge",
         ["bilbycast_relay_events_dropped_total"] = "counter",
+        ["bilbycast_relay_buffered_bytes"] = "gauge",
+        ["bilbycast_relay_max_buffered_bytes"] = "gauge",
     };
 
     [Fact]

@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using System.IO.Pipelines;
+using Xunit;
+
+namespace BilbyRelay.Quic.Tests.Streams;
+
+/// <summary>
+/// <see cref="QuicMemoryBudget"/> over real connections: every byte charged is released exactly once, stalled
+/// readers cannot make the engine hold much more than the budget, credit flows again once usage falls, and
+/// datagrams that do not fit are refused with their own reason.
+/// </summary>
+public sealed class MemoryBudgetTests
+{
+    private const int Streams = 8;
+    private const long MaxStreamWindow = 128 * 1024;
+    private const long ServerSendLimit = 1024 * 1024;
+
+    [Fact]
+    public void Budget_ChargesAndReleasesAndRefusesDatagramsPastTheLimit()
+    {
+        var budget = new QuicMemoryBudget(1024 * 1024);
+
+        Assert.Equal(1024 * 1024 - (128 * 1024), budget.PressureThreshold);
+        budget.Charge(900 * 1024);
+        Assert.True(budget.IsUnderPressure);
+        Assert.True(budget.TryCharge(124 * 1024));
+        Assert.False(budget.TryCharge(1));
+        Assert.Equal(1024 * 1024, budget.Used);
+        budget.Release(1024 * 1024);
+        Assert.Equal(0, budget.Used);
+        Assert.False(budget.IsUnderPressure);
+    }
+
+    [Fact]
+    public async Task Transfers_ReleaseEveryChargedByteOnceTheConnectionsAreGone()
+    {
+        var serverBudget = new QuicMemoryBudget(long.MaxValue);
+        var clientBudget = new QuicMemoryBudget(long.MaxValue);
+        await using var listener = QuicTestEnvironment.StartListener(o => o.Transport.MemoryBudget = serverBudget);
+        var (client, server) = await QuicTestEnvironment.ConnectPairAsync(listener, o => o.Transport.MemoryBudget = clientBudget);
+        await using (client)
+        await using (server)
+        {
+            var clientStream = await client.OpenStreamAsync(bidirectional: true);
+            var sending = StreamData.WriteAsync(clientStream.Output, 4 * 1024 * 1024, seed: 1);
+            var serverStream = await server.AcceptStreamAsync().AsTask().WaitAsync(QuicTestEnvironment.Timeout);
+            var echoing = EchoToEndAsync(serverStream);
+            var (length, echoed) = await StreamData.ReadToEndAsync(clientStream.Input).WaitAsync(QuicTestEnvironment.Timeout);
+            await echoing.WaitAsync(QuicTestEnvironment.Timeout);
+            Assert.Equal(4 * 1024 * 1024, length);
+            Assert.Equal(await sending, echoed);
+
+            // A datagram queued and sent is charged while queued only.
+            Assert.Equal(QuicDatagramSendResult.Queued, server.SendDatagram(new byte[100]));
+        }
+
+        // Disposal frees both connections: nothing may stay charged, and nothing may have been released twice.
+        await WaitUntilAsync(() => serverBudget.Used == 0 && clientBudget.Used == 0, () => $"server {serverBudget.Used}, client {clientBudget.Used}");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task StalledReaders_AreHeldNearTheBudget_AndResumeOnceItFrees(bool budgeted)
+    {
+        // The server echoes every stream; the client writes as fast as it can and reads nothing, so the echo backs up
+        // into the server's send buffers. Without a budget the server holds about Streams x ServerSendLimit (8 MiB).
+        const long limit = 2 * 1024 * 1024;
+        var budget = new QuicMemoryBudget(budgeted ? limit : long.MaxValue);
+        await using var listener = QuicTestEnvironment.StartListener(o =>
+        {
+            o.Transport.MemoryBudget = budget;
+            o.Transport.InitialStreamReceiveWindow = 64 * 1024;
+            o.Transport.StreamReceiveWindow = MaxStreamWindow;
+            o.Transport.StreamSendBufferLimit = ServerSendLimit;
+        });
+        var (client, server) = await QuicTestEnvironment.ConnectPairAsync(listener, o =>
+        {
+            o.Transport.StreamReceiveWindow = 64 * 1024;
+            o.Transport.StreamSendBufferLimit = 256 * 1024;
+        });
+        await using (client)
+        await using (server)
+        {
+            using var stop = new CancellationTokenSource();
+            var written = new long[Streams];
+            var clientStreams = new List<QuicStream>();
+            var echoes = new List<Task>();
+            for (var i = 0; i < Streams; i++)
+            {
+                var stream = await client.OpenStreamAsync(bidirectional: true);
+                clientStreams.Add(stream);
+                _ = WriteUntilStoppedAsync(stream.Output, written, i, stop.Token);
+                var accepted = await server.AcceptStreamAsync().AsTask().WaitAsync(QuicTestEnvironment.Timeout);
+                echoes.Add(accepted.Input.CopyToAsync(accepted.Output));
+            }
+
+            await WaitForNoProgressAsync(() => written.Sum());
+            var held = budget.Used;
+            if (budgeted)
+            {
+                // Past the pressure threshold only credit the client already held can still arrive.
+                Assert.True(budget.IsUnderPressure, $"held {held}");
+                Assert.InRange(held, budget.PressureThreshold, limit + (Streams * MaxStreamWindow));
+            }
+            else
+            {
+                Assert.True(held > limit + (Streams * MaxStreamWindow), $"held {held}: the scenario does not exercise the budget");
+            }
+
+            // The client starts reading: the echo drains, usage falls and withheld credit flows again.
+            var before = written.Sum();
+            var readers = clientStreams.Select(s => DrainUntilStoppedAsync(s.Input, stop.Token)).ToList();
+            await WaitUntilAsync(() => written.Sum() >= before + (8 * 1024 * 1024), () => $"written {written.Sum() - before} more");
+            await stop.CancelAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Datagram_ThatDoesNotFitTheBudget_IsRefusedAndCounted()
+    {
+        const int window = 64 * 1024;
+        var budget = new QuicMemoryBudget(window);
+        await using var listener = QuicTestEnvironment.StartListener(o =>
+        {
+            o.Transport.MemoryBudget = budget;
+            o.Transport.InitialStreamReceiveWindow = window;
+            o.Transport.StreamReceiveWindow = window;
+        });
+        var (client, server) = await QuicTestEnvironment.ConnectPairAsync(listener);
+        await using (client)
+        await using (server)
+        {
+            // An unread stream fills the whole budget.
+            var (_, serverStream) = await StreamData.OpenAcceptedAsync(client, server, primeBytes: window).WaitAsync(QuicTestEnvironment.Timeout);
+            var input = serverStream.Input;
+            var buffered = await input.ReadAsync().AsTask().WaitAsync(QuicTestEnvironment.Timeout);
+            while (buffered.Buffer.Length < window)
+            {
+                input.AdvanceTo(buffered.Buffer.Start, buffered.Buffer.End);
+                buffered = await input.ReadAsync().AsTask().WaitAsync(QuicTestEnvironment.Timeout);
+            }
+
+            Assert.Equal(window, budget.Used);
+
+            Assert.Equal(QuicDatagramSendResult.MemoryBudget, server.SendDatagram(new byte[1000]));
+            Assert.Equal(1, server.DatagramsDroppedMemoryBudget);
+
+            // Consuming frees the budget; the next datagram is queued.
+            input.AdvanceTo(buffered.Buffer.End);
+            Assert.Equal(0, budget.Used);
+            Assert.Equal(QuicDatagramSendResult.Queued, server.SendDatagram(new byte[1000]));
+        }
+    }
+
+    private static async Task EchoToEndAsync(QuicStream stream)
+    {
+        await stream.Input.CopyToAsync(stream.Output);
+        await stream.Output.CompleteAsync();
+    }
+
+    private static async Task WriteUntilStoppedAsync(PipeWriter output, long[] written, int index, CancellationToken stop)
+    {
+        var chunk = new byte[16 * 1024];
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await output.WriteAsync(chunk, stop);
+                Interlocked.Add(ref written[index], chunk.Length);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or QuicStreamAbortedException)
+        {
+        }
+    }
+
+    private static async Task DrainUntilStoppedAsync(PipeReader input, CancellationToken stop)
+    {
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync(stop);
+                input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or QuicStreamAbortedException)
+        {
+        }
+    }
+
+    /// <summary>Returns once <paramref name="progress"/> has not moved for half a second: every writer is blocked.</summary>
+    private static async Task WaitForNoProgressAsync(Func<long> progress)
+    {
+        var watch = Stopwatch.StartNew();
+        var last = progress();
+        var quietSince = watch.Elapsed;
+        while (watch.Elapsed - quietSince < TimeSpan.FromMilliseconds(500))
+        {
+            Assert.True(watch.Elapsed < QuicTestEnvironment.Timeout, "the writers never stopped: nothing pushed back");
+            await Task.Delay(50);
+            var now = progress();
+            if (now != last)
+            {
+                last = now;
+                quietSince = watch.Elapsed;
+            }
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, Func<string> describe)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(watch.Elapsed < QuicTestEnvironment.Timeout, $"condition not reached: {describe()}");
+            await Task.Delay(10);
+        }
+    }
+}
