@@ -10,13 +10,14 @@ namespace BilbyRelay.Stats;
 /// </summary>
 internal sealed class BearerTokenVerifier
 {
-    private readonly byte[]? _expectedDigest;
+    // Hashed on first use, not at construction: SHA-256 loads OpenSSL, which start-up otherwise never needs.
+    private readonly Lazy<byte[]>? _expectedDigest;
 
     public BearerTokenVerifier(string? apiToken)
     {
         if (!string.IsNullOrEmpty(apiToken))
         {
-            _expectedDigest = SHA256.HashData(Encoding.UTF8.GetBytes(apiToken));
+            _expectedDigest = new Lazy<byte[]>(() => SHA256.HashData(Encoding.UTF8.GetBytes(apiToken)));
         }
     }
 
@@ -42,6 +43,6 @@ internal sealed class BearerTokenVerifier
         ReadOnlySpan<byte> token = headerValue[(scheme.Length + 1)..].TrimStart((byte)' ');
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(token, digest);
-        return CryptographicOperations.FixedTimeEquals(digest, _expectedDigest);
+        return CryptographicOperations.FixedTimeEquals(digest, _expectedDigest.Value);
     }
 }
