@@ -33,6 +33,8 @@ internal sealed partial class PublishedRelay : IAsyncDisposable
 
     public IPEndPoint Endpoint { get; private set; } = null!;
 
+    public int ProcessId => _process.Id;
+
     /// <summary>The first address the REST / stats endpoint logged that it listens on.</summary>
     public IPEndPoint ApiEndpoint
     {

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+using BilbyRelay.FunctionalTests.Infrastructure;
+using BilbyRelay.Quic;
+
+namespace BilbyRelay.FunctionalTests.Relay;
+
+/// <summary>
+/// What start-up of the published binary promises: readiness means both listeners are bound, and a relay without a
+/// manager link never loads OpenSSL (GnuTLS makes the certificate and its fingerprint).
+/// </summary>
+public sealed partial class PublishedBinaryStartupTests
+{
+    private static readonly HttpClient Http = new() { Timeout = TestTimeouts.Default };
+
+    [Fact]
+    public async Task PublishedBinary_WithoutManager_ServesWithoutMappingOpenSsl()
+    {
+        await using var relay = await PublishedRelay.StartAsync();
+
+        // Serve once on each listener, so whatever the first handshake and the first request need is loaded.
+        var fingerprint = CertificateFingerprintLine().Match(relay.Log);
+        Assert.True(fingerprint.Success, $"no certificate fingerprint in the log:\n{relay.Log}");
+        await using (var edge = await QuicConnection.ConnectAsync(
+            new QuicClientOptions
+            {
+                RemoteEndPoint = relay.Endpoint,
+                Alpn = "bilbycast-relay",
+                SkipCertificateValidation = false,
+                PinnedCertificateSha256 = fingerprint.Groups["sha256"].Value,
+            },
+            TestTimeouts.Token()))
+        {
+            Assert.Equal("bilbycast-relay", edge.NegotiatedAlpn);
+        }
+
+        using (var health = await Http.GetAsync(new Uri($"http://{relay.ApiEndpoint}/health"), TestTimeouts.Token()))
+        {
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        }
+
+        var maps = await File.ReadAllLinesAsync($"/proc/{relay.ProcessId}/maps");
+        var libraries = maps.Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(f => f.Length >= 6).Select(f => Path.GetFileName(f[5])).Distinct().ToList();
+        Assert.Contains(libraries, name => name.StartsWith("libgnutls.so", StringComparison.Ordinal));
+        Assert.DoesNotContain(libraries, name => name.StartsWith("libssl.so", StringComparison.Ordinal) || name.StartsWith("libcrypto.so", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task PublishedBinary_FirstHealthOk_ComesOnlyOnceTheQuicPortIsBound()
+    {
+        var quicPort = FreePort(SocketType.Dgram, ProtocolType.Udp);
+        var apiPort = FreePort(SocketType.Stream, ProtocolType.Tcp);
+        var quic = new IPEndPoint(IPAddress.Loopback, quicPort);
+        var api = new IPEndPoint(IPAddress.Loopback, apiPort);
+
+        // Polling starts before the process does, so the very first 200 is seen, then the QUIC port is probed at once.
+        using var stop = new CancellationTokenSource(TestTimeouts.Default);
+        var firstOk = Task.Factory.StartNew(() => QuicPortStateAtFirstHealthOk(api, quic, stop.Token), TaskCreationOptions.LongRunning);
+        await using var relay = await PublishedRelay.StartAsync("--quic-addr", quic.ToString(), "--api-addr", api.ToString());
+
+        var quicBound = await firstOk.WaitAsync(TestTimeouts.Default);
+        Assert.True(quicBound, $"/health answered 200 while UDP {quic} was still free; log:\n{relay.Log}");
+        Assert.Equal(quic, relay.Endpoint);
+    }
+
+    /// <summary>Polls <c>GET /health</c> until the first 200, then reports whether <paramref name="quic"/> is taken.</summary>
+    private static bool QuicPortStateAtFirstHealthOk(IPEndPoint api, IPEndPoint quic, CancellationToken stop)
+    {
+        var request = Encoding.ASCII.GetBytes($"GET /health HTTP/1.1\r\nHost: {api}\r\nConnection: close\r\n\r\n");
+        var response = new byte[64];
+        while (true)
+        {
+            stop.ThrowIfCancellationRequested();
+            try
+            {
+                using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                client.Connect(api);
+                client.Send(request);
+                var read = client.Receive(response);
+                if (Encoding.ASCII.GetString(response, 0, read).StartsWith("HTTP/1.1 200", StringComparison.Ordinal))
+                {
+                    return IsUdpPortTaken(quic);
+                }
+            }
+            catch (SocketException)
+            {
+                // Not listening yet, or the connection was cut while starting: ask again.
+            }
+
+            Thread.Yield();
+        }
+    }
+
+    /// <summary>Binding the same address succeeds only while nobody holds it (the relay's socket does not share with this one).</summary>
+    private static bool IsUdpPortTaken(IPEndPoint endPoint)
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            probe.Bind(endPoint);
+            return false;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            return true;
+        }
+    }
+
+    private static int FreePort(SocketType type, ProtocolType protocol)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, type, protocol);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    [GeneratedRegex(@"certificate SHA-256 (?<sha256>([0-9a-f]{2}:){31}[0-9a-f]{2})")]
+    private static partial Regex CertificateFingerprintLine();
+}
