@@ -61,8 +61,20 @@ internal sealed class ServerCertificate
 
     internal static string FormatFingerprint(ReadOnlySpan<byte> hash)
     {
+        if (hash.IsEmpty)
+        {
+            return "";
+        }
+
         var hex = Convert.ToHexStringLower(hash);
-        return string.Join(':', Enumerable.Range(0, hash.Length).Select(i => hex.Substring(i * 2, 2)));
+        return string.Create((hash.Length * 3) - 1, hex, static (text, hex) =>
+        {
+            for (var i = 0; i < text.Length; i++)
+            {
+                // Every third character separates two hex pairs.
+                text[i] = i % 3 == 2 ? ':' : hex[i - (i / 3)];
+            }
+        });
     }
 
     internal static byte[] FirstCertificateDer(string pem)
