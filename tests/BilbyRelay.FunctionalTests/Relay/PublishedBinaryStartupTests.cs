@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -9,7 +10,7 @@ namespace BilbyRelay.FunctionalTests.Relay;
 
 /// <summary>
 /// What start-up of the published binary promises: readiness means both listeners are bound, and a relay without a
-/// manager link never loads OpenSSL (GnuTLS makes the certificate and its fingerprint).
+/// manager link never loads OpenSSL (GnuTLS makes the certificate, its fingerprint and the api_token digest).
 /// </summary>
 public sealed partial class PublishedBinaryStartupTests
 {
@@ -20,7 +21,8 @@ public sealed partial class PublishedBinaryStartupTests
     [Fact]
     public async Task PublishedBinary_WithoutManager_ServesWithoutMappingOpenSsl()
     {
-        await using var relay = await PublishedRelay.StartAsync();
+        const string apiToken = "startup-test-token";
+        await using var relay = await PublishedRelay.StartAsync(new Dictionary<string, string> { ["BILBYRELAY_API_TOKEN"] = apiToken });
 
         // Serve once on each listener, so whatever the first handshake and the first request need is loaded.
         var fingerprint = CertificateFingerprintLine().Match(relay.Log);
@@ -41,6 +43,13 @@ public sealed partial class PublishedBinaryStartupTests
         using (var health = await Http.GetAsync(new Uri($"http://{relay.ApiEndpoint}/health"), TestTimeouts.Token()))
         {
             Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        }
+
+        using (var metrics = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://{relay.ApiEndpoint}/metrics")))
+        {
+            metrics.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiToken);
+            using var response = await Http.SendAsync(metrics, TestTimeouts.Token());
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
         var maps = await File.ReadAllLinesAsync($"/proc/{relay.ProcessId}/maps");
