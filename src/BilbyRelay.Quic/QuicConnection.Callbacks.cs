@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using System.Text;
 using BilbyRelay.Quic.Interop;
 using BilbyRelay.Quic.Native;
@@ -21,7 +20,7 @@ public sealed unsafe partial class QuicConnection
         Span<byte> bytes = stackalloc byte[length];
         do
         {
-            RandomNumberGenerator.Fill(bytes);
+            CryptoRandom.Fill(bytes);
         }
         while (!_endpoint.Route(bytes, this));
 
@@ -190,7 +189,7 @@ public sealed unsafe partial class QuicConnection
                 return RejectCertificate("the server sent no certificate");
             }
 
-            var actual = ServerCertificate.FormatFingerprint(SHA256.HashData(new ReadOnlySpan<byte>(peers[0].data, (int)peers[0].size)));
+            var actual = ServerCertificate.Fingerprint(new ReadOnlySpan<byte>(peers[0].data, (int)peers[0].size));
             if (!string.Equals(NormalizeFingerprint(pinned), actual.Replace(":", "", StringComparison.Ordinal), StringComparison.Ordinal))
             {
                 return RejectCertificate($"the server certificate fingerprint {actual} does not match the pinned {pinned}");

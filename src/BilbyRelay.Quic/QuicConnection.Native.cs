@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using System.Text;
 using BilbyRelay.Quic.Interop;
 using BilbyRelay.Quic.Native;
@@ -170,7 +169,7 @@ public sealed unsafe partial class QuicConnection
     private static ngtcp2_cid RandomConnectionId()
     {
         Span<byte> bytes = stackalloc byte[QuicEndpoint.LocalConnectionIdLength];
-        RandomNumberGenerator.Fill(bytes);
+        CryptoRandom.Fill(bytes);
         return ngtcp2_cid.From(bytes);
     }
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using BilbyRelay.Quic.Interop;
 using BilbyRelay.Quic.Native;
 using BilbyRelay.Quic.Udp;
@@ -147,7 +146,7 @@ internal sealed unsafe partial class QuicEndpoint
 
         var supported = Ngtcp2.NGTCP2_PROTO_VER_V1;
         var written = Ngtcp2.ngtcp2_pkt_write_version_negotiation(
-            _sendBuffer, 1500, (byte)RandomNumberGenerator.GetInt32(256),
+            _sendBuffer, 1500, CryptoRandom.NextByte(),
             versionCid->scid, versionCid->scidlen, versionCid->dcid, versionCid->dcidlen, &supported, 1);
         if (written > 0)
         {
@@ -188,7 +187,7 @@ internal sealed unsafe partial class QuicEndpoint
         var total = Math.Min(receivedLength - 1, 43);
         var randomLength = total - 1 - Ngtcp2.NGTCP2_STATELESS_RESET_TOKENLEN;
         var random = stackalloc byte[randomLength];
-        RandomNumberGenerator.Fill(new Span<byte>(random, randomLength));
+        CryptoRandom.Fill(new Span<byte>(random, randomLength));
         var written = Ngtcp2.ngtcp2_pkt_write_stateless_reset(_sendBuffer, 1500, token, random, (nuint)randomLength);
         if (written > 0)
         {

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using BilbyRelay.Quic.Interop;
 using BilbyRelay.Quic.Native;
 using BilbyRelay.Quic.Udp;
@@ -80,7 +79,7 @@ internal sealed unsafe partial class QuicEndpoint
         _localAddress = (byte*)NativeMemory.AllocZeroed(SocketAddressCodec.MaxLength);
         LocalAddressLength = SocketAddressCodec.Write(socket.LocalEndPoint, new Span<byte>(_localAddress, SocketAddressCodec.MaxLength));
         _resetSecret = (byte*)NativeMemory.Alloc(32);
-        RandomNumberGenerator.Fill(new Span<byte>(_resetSecret, 32));
+        CryptoRandom.FillKey(new Span<byte>(_resetSecret, 32));
         _thread = new Thread(RunLoop)
         {
             IsBackground = true,

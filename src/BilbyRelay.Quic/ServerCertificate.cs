@@ -1,11 +1,17 @@
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
+using BilbyRelay.Quic.Native;
 
 namespace BilbyRelay.Quic;
 
 /// <summary>The listener's certificate as PEM for GnuTLS, plus its SHA-256 fingerprint for operators and pinning.</summary>
+/// <remarks>
+/// Everything here goes through GnuTLS or managed code only (PEM is plain base64): making or fingerprinting the
+/// certificate must not load OpenSSL, which the relay needs for nothing before its listeners are up.
+/// </remarks>
 internal sealed class ServerCertificate
 {
+    private static readonly string[] s_selfSignedDnsNames = ["localhost", "bilbycast-relay"];
+
     private ServerCertificate(string certificatePem, string privateKeyPem, string fingerprint)
     {
         CertificatePem = certificatePem;
@@ -15,6 +21,10 @@ internal sealed class ServerCertificate
 
     internal string CertificatePem { get; }
 
+    /// <summary>
+    /// PKCS#8, for GnuTLS. A self-signed key is written by GnuTLS 3.7, which encodes the private scalar with a leading
+    /// zero byte when its top bit is set: GnuTLS and OpenSSL read that, stricter parsers (.NET's) may not.
+    /// </summary>
     internal string PrivateKeyPem { get; }
 
     /// <summary>SHA-256 of the leaf certificate's DER, lowercase hex pairs joined by ':'.</summary>
@@ -29,35 +39,42 @@ internal sealed class ServerCertificate
 
         if (options.CertificatePem is { } certPem && options.PrivateKeyPem is { } keyPem)
         {
-            return new ServerCertificate(certPem, keyPem, FormatFingerprint(SHA256.HashData(FirstCertificateDer(certPem))));
+            return new ServerCertificate(certPem, keyPem, Fingerprint(FirstCertificateDer(certPem)));
         }
 
         return CreateSelfSigned();
     }
 
-    /// <summary>ECDSA P-256, SANs localhost and bilbycast-relay, valid from one day ago for ten years.</summary>
+    /// <summary>ECDSA P-256, SANs localhost and bilbycast-relay, serverAuth, not a CA, valid from one day ago for ten years.</summary>
     internal static ServerCertificate CreateSelfSigned(string commonName = "bilbycast-relay")
     {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName("localhost");
-        names.AddDnsName("bilbycast-relay");
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
         var now = DateTimeOffset.UtcNow;
-        using var certificate = request.CreateSelfSigned(now.AddDays(-1), now.AddYears(10));
+        var (certificateDer, privateKeyDer) = SelfSignedCertificate.Create(commonName, s_selfSignedDnsNames, now.AddDays(-1), now.AddYears(10));
         return new ServerCertificate(
-            certificate.ExportCertificatePem(),
-            key.ExportPkcs8PrivateKeyPem(),
-            FormatFingerprint(SHA256.HashData(certificate.RawData)));
+            PemEncoding.WriteString("CERTIFICATE", certificateDer),
+            PemEncoding.WriteString("PRIVATE KEY", privateKeyDer),
+            Fingerprint(certificateDer));
     }
+
+    /// <summary>SHA-256 of a DER certificate in the form <see cref="Sha256Fingerprint"/> uses.</summary>
+    internal static string Fingerprint(ReadOnlySpan<byte> certificateDer) => FormatFingerprint(Sha256Digest.Compute(certificateDer));
 
     internal static string FormatFingerprint(ReadOnlySpan<byte> hash)
     {
+        if (hash.IsEmpty)
+        {
+            return "";
+        }
+
         var hex = Convert.ToHexStringLower(hash);
-        return string.Join(':', Enumerable.Range(0, hash.Length).Select(i => hex.Substring(i * 2, 2)));
+        return string.Create((hash.Length * 3) - 1, hex, static (text, hex) =>
+        {
+            for (var i = 0; i < text.Length; i++)
+            {
+                // Every third character separates two hex pairs.
+                text[i] = i % 3 == 2 ? ':' : hex[i - (i / 3)];
+            }
+        });
     }
 
     internal static byte[] FirstCertificateDer(string pem)

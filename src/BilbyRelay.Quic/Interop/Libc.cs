@@ -5,8 +5,8 @@ namespace BilbyRelay.Quic.Interop;
 /// declaration can be checked against its man page.
 /// </summary>
 /// <remarks>
-/// "libc" is mapped by the runtime to the platform C library (libc.so.6 on glibc), both
-/// under the JIT and in a Native AOT binary. Every import that can fail sets
+/// Under the JIT the runtime maps "libc" to the platform C library (libc.so.6 on glibc); the
+/// Native AOT binary binds these imports at link time (DirectPInvoke in NativeLinking.targets). Every import that can fail sets
 /// <c>SetLastError</c>; read errno with <see cref="System.Runtime.InteropServices.Marshal.GetLastPInvokeError"/>
 /// immediately after the call.
 /// </remarks>

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using BilbyRelay.Quic.Interop;
 
 namespace BilbyRelay.Quic.Native;
@@ -64,7 +63,7 @@ internal static unsafe class ConnectionCallbacks
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static void Rand(byte* dest, nuint length, void* randCtx) =>
-        RandomNumberGenerator.Fill(new Span<byte>(dest, (int)length));
+        CryptoRandom.Fill(new Span<byte>(dest, (int)length));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int GetNewConnectionId(void* conn, ngtcp2_cid* cid, byte* token, nuint cidLength, void* userData)

@@ -1,21 +1,7 @@
-using System.Reflection;
-
 namespace BilbyRelay.Cli;
 
-/// <summary>The product version: the assembly's informational version without a "+commit" suffix.</summary>
+/// <summary>The product version: the build's <c>Version</c> property (ProductVersion.g.cs is written by BilbyRelay.csproj).</summary>
 public static class VersionInfo
 {
-    public static string Current { get; } = Read();
-
-    private static string Read()
-    {
-        var informational = typeof(VersionInfo).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
-        if (string.IsNullOrEmpty(informational))
-        {
-            return "0.0.0";
-        }
-
-        var plus = informational.IndexOf('+', StringComparison.Ordinal);
-        return plus < 0 ? informational : informational[..plus];
-    }
+    public static string Current => ProductVersion.Value;
 }

@@ -41,7 +41,6 @@ internal static class RelayComposition
         var components = new List<IRelayComponent>
         {
             new EdgeListenerComponent(relay, QuicOptions(config, log, budget), log.ForCategory("edges")),
-            new BandwidthSamplerComponent(relay, TimeProvider.System),
         };
 
         ManagerClient? manager = null;
@@ -60,6 +59,10 @@ internal static class RelayComposition
 
         var statsSource = new RelayStatsSource(relay, budget, manager is null ? static () => null : () => ManagerLink(manager.Status, relay.Events.DroppedCount));
         components.Add(new StatsComponent(new StatsServer(StatsOptions(config), statsSource, log.ForCategory("stats"))));
+
+        // After both listeners: its timer thread is not needed to serve, and starting a thread waits until the
+        // new thread runs, which on a busy machine delays whatever is started next.
+        components.Add(new BandwidthSamplerComponent(relay, TimeProvider.System));
         if (manager is not null)
         {
             components.Add(new ManagerComponent(manager));

@@ -1,12 +1,14 @@
 using System.Security.Cryptography;
 using System.Text;
+using BilbyRelay.Quic.Native;
 
 namespace BilbyRelay.Stats;
 
 /// <summary>
 /// Checks <c>Authorization: Bearer &lt;token&gt;</c> against the configured api_token. Both sides
 /// are hashed with SHA-256 and the digests compared with <see cref="CryptographicOperations.FixedTimeEquals"/>,
-/// so neither the token's bytes nor its length leak through timing. Immutable; thread-safe.
+/// so neither the token's bytes nor its length leak through timing. The hash is GnuTLS's, which the relay has
+/// loaded anyway (System.Security.Cryptography's would load OpenSSL). Immutable; thread-safe.
 /// </summary>
 internal sealed class BearerTokenVerifier
 {
@@ -16,7 +18,7 @@ internal sealed class BearerTokenVerifier
     {
         if (!string.IsNullOrEmpty(apiToken))
         {
-            _expectedDigest = SHA256.HashData(Encoding.UTF8.GetBytes(apiToken));
+            _expectedDigest = Sha256Digest.Compute(Encoding.UTF8.GetBytes(apiToken));
         }
     }
 
@@ -40,8 +42,8 @@ internal sealed class BearerTokenVerifier
         }
 
         ReadOnlySpan<byte> token = headerValue[(scheme.Length + 1)..].TrimStart((byte)' ');
-        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(token, digest);
+        Span<byte> digest = stackalloc byte[Sha256Digest.Length];
+        Sha256Digest.Compute(token, digest);
         return CryptographicOperations.FixedTimeEquals(digest, _expectedDigest);
     }
 }

@@ -33,6 +33,8 @@ internal sealed partial class PublishedRelay : IAsyncDisposable
 
     public IPEndPoint Endpoint { get; private set; } = null!;
 
+    public int ProcessId => _process.Id;
+
     /// <summary>The first address the REST / stats endpoint logged that it listens on.</summary>
     public IPEndPoint ApiEndpoint
     {
@@ -118,7 +120,8 @@ internal sealed partial class PublishedRelay : IAsyncDisposable
 
     /// <summary>
     /// Starts the binary with the given <c>BILBYRELAY_*</c> environment variables and options on top of
-    /// loopback ports the system picks. The log is text unless the options choose <c>--log-format</c>.
+    /// loopback ports the system picks (unless the options give the addresses). The log is text unless the options
+    /// choose <c>--log-format</c>.
     /// </summary>
     public static async Task<PublishedRelay> StartAsync(IReadOnlyDictionary<string, string> environment, params string[] extraArguments)
     {
@@ -131,8 +134,10 @@ internal sealed partial class PublishedRelay : IAsyncDisposable
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
-        var logFormat = extraArguments.Any(a => a.StartsWith("--log-format", StringComparison.Ordinal)) ? [] : (string[])["--log-format", "text"];
-        foreach (var argument in (string[])["--quic-addr", "127.0.0.1:0", "--api-addr", "127.0.0.1:0", .. logFormat, .. extraArguments])
+        string[] Default(string optionPrefix, params string[] option) =>
+            extraArguments.Any(a => a.StartsWith(optionPrefix, StringComparison.Ordinal)) ? [] : option;
+        var defaults = (string[])[.. Default("--quic-addr", "--quic-addr", "127.0.0.1:0"), .. Default("--api-addr", "--api-addr", "127.0.0.1:0"), .. Default("--log-format", "--log-format", "text")];
+        foreach (var argument in (string[])[.. defaults, .. extraArguments])
         {
             start.ArgumentList.Add(argument);
         }
