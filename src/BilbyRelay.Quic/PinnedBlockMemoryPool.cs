@@ -9,17 +9,45 @@ namespace BilbyRelay.Quic;
 /// output until the peer acknowledges it. Standard-size blocks are recycled; larger requests get a pinned array of
 /// their own. Thread-safe.
 /// </summary>
+/// <remarks>
+/// The pool starts empty and gives idle blocks back: once every <see cref="EvictionPeriod"/> (on the clock it was
+/// given) it drops half of the blocks that stayed in the pool for the whole period, so a pool filled by a burst
+/// shrinks geometrically once the burst is over, while blocks that keep being reused stay. A leased block is never
+/// in the pool, so nothing a pipe (or ngtcp2) still references can be evicted. Dropped blocks become garbage; the
+/// memory goes back to the OS at the next full GC (see <see cref="IdleMemoryReleaser"/>).
+/// </remarks>
 internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
 {
     internal const int BlockSize = 16 * 1024;
     private const int MaxRetainedBlocks = 8192;
 
+    /// <summary>How often idle blocks are dropped: short enough that a pool filled by a burst is small again within 30 s.</summary>
+    internal static readonly TimeSpan EvictionPeriod = TimeSpan.FromSeconds(5);
+
     private readonly ConcurrentQueue<byte[]> _blocks = new();
+    private readonly ITimer _evictionTimer;
+
+    // Blocks in _blocks (approximately: updated next to each enqueue/dequeue, not atomically with it).
     private int _retained;
 
-    internal static PinnedBlockMemoryPool Instance { get; } = new();
+    // The fewest blocks retained since the period began: that many blocks were not needed during the whole period.
+    private int _lowWater;
+    private long _bytesEvicted;
+
+    internal PinnedBlockMemoryPool(TimeProvider time)
+    {
+        _evictionTimer = time.CreateTimer(static pool => ((PinnedBlockMemoryPool)pool!).EvictIdleBlocks(), this, EvictionPeriod, EvictionPeriod);
+    }
+
+    internal static PinnedBlockMemoryPool Instance { get; } = new(TimeProvider.System);
 
     public override int MaxBufferSize => int.MaxValue;
+
+    /// <summary>Standard-size blocks kept for reuse.</summary>
+    internal int RetainedBlocks => Volatile.Read(ref _retained);
+
+    /// <summary>Bytes of idle blocks dropped since the pool was created (only rises).</summary>
+    internal long BytesEvicted => Interlocked.Read(ref _bytesEvicted);
 
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
@@ -27,7 +55,7 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
         {
             if (_blocks.TryDequeue(out var block))
             {
-                Interlocked.Decrement(ref _retained);
+                LowerLowWater(Interlocked.Decrement(ref _retained));
                 return new Lease(this, block);
             }
 
@@ -39,6 +67,33 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
 
     protected override void Dispose(bool disposing)
     {
+        if (disposing)
+        {
+            _evictionTimer.Dispose();
+        }
+    }
+
+    /// <summary>Drops half (rounded up) of the blocks that were idle for the whole period just ended, and starts the next period.</summary>
+    internal void EvictIdleBlocks()
+    {
+        var idle = Math.Min(Volatile.Read(ref _lowWater), Volatile.Read(ref _retained));
+        var evicted = 0;
+        for (var i = 0; i < (idle + 1) / 2 && _blocks.TryDequeue(out _); i++)
+        {
+            Interlocked.Decrement(ref _retained);
+            evicted++;
+        }
+
+        Volatile.Write(ref _lowWater, Volatile.Read(ref _retained));
+        Interlocked.Add(ref _bytesEvicted, (long)evicted * BlockSize);
+    }
+
+    private void LowerLowWater(int retained)
+    {
+        int low;
+        while (retained < (low = Volatile.Read(ref _lowWater)) && Interlocked.CompareExchange(ref _lowWater, retained, low) != low)
+        {
+        }
     }
 
     private void Return(byte[] block)

@@ -40,6 +40,7 @@ internal static class RelayComposition
         {
             new EdgeListenerComponent(relay, QuicOptions(config, log), log.ForCategory("edges")),
             new BandwidthSamplerComponent(relay, TimeProvider.System),
+            new MemoryReleaseComponent(TimeProvider.System),
         };
 
         ManagerClient? manager = null;
