@@ -11,16 +11,18 @@ public sealed class IdleMemoryReleaserTests
     private readonly ManualTimeProvider _time = new();
     private long _allocated;
     private long _evicted;
-    private int _releases;
+    private int _collections;
+    private int _trims;
 
     [Fact]
-    public void IdleProcess_IsNeverCollected()
+    public void IdleProcess_IsLeftAlone()
     {
         using var releaser = Create();
 
         _time.Advance(Period * 100);
 
-        Assert.Equal(0, _releases);
+        Assert.Equal(0, _collections);
+        Assert.Equal(0, _trims);
     }
 
     [Fact]
@@ -34,45 +36,50 @@ public sealed class IdleMemoryReleaserTests
             _time.Advance(Period);
         }
 
-        Assert.Equal(0, _releases);
+        Assert.Equal(0, _collections);
+        Assert.Equal(0, _trims);
     }
 
     [Fact]
-    public void LoadThatStops_IsReleasedOnceInTheFirstQuietPeriod()
+    public void LoadThatStops_IsCollectedAndTrimmedOnceInTheFirstQuietPeriod()
     {
         using var releaser = Create();
         _allocated += 50 * MiB;
         _time.Advance(Period);
-        Assert.Equal(0, _releases);
+        Assert.Equal(0, _collections);
 
         _time.Advance(Period);
-        Assert.Equal(1, _releases);
+        Assert.Equal(1, _collections);
+        Assert.Equal(1, _trims);
 
         _time.Advance(Period * 20);
-        Assert.Equal(1, _releases);
+        Assert.Equal(1, _collections);
+        Assert.Equal(1, _trims);
     }
 
     [Fact]
-    public void PoolEviction_IsReleasedEvenWhileTrafficGoesOn()
+    public void QuietAllocationsBelowTheThreshold_AreNotCollected()
+    {
+        using var releaser = Create();
+        _allocated += IdleMemoryReleaser.CollectAfterBytes - 1;
+        _time.Advance(Period);
+        _time.Advance(Period);
+
+        Assert.Equal(0, _collections);
+    }
+
+    [Fact]
+    public void PoolEviction_TrimsMallocWithoutACollection()
     {
         using var releaser = Create();
         _allocated += 50 * MiB;
-        _evicted += IdleMemoryReleaser.ReleaseThresholdBytes;
+        _evicted += 16 * 1024;
         _time.Advance(Period);
 
-        Assert.Equal(1, _releases);
-    }
-
-    [Fact]
-    public void SmallEviction_IsNotWorthACollection()
-    {
-        using var releaser = Create();
-        _evicted += IdleMemoryReleaser.ReleaseThresholdBytes - 1;
-        _time.Advance(Period);
-
-        Assert.Equal(0, _releases);
+        Assert.Equal(1, _trims);
+        Assert.Equal(0, _collections);
     }
 
     private IdleMemoryReleaser Create() =>
-        new(_time, () => _allocated, () => _evicted, () => _releases++);
+        new(_time, () => _allocated, () => _evicted, () => _collections++, () => _trims++);
 }

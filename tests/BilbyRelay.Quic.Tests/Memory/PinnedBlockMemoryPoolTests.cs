@@ -25,7 +25,7 @@ public sealed class PinnedBlockMemoryPoolTests
         ReturnAll(RentBlocks(pool, Burst));
         Assert.Equal(Burst, pool.RetainedBlocks);
 
-        // The first period saw the blocks returned, not idle from its start; the next ones halve the idle blocks.
+        // The first period saw the blocks returned, not idle from its start; each later one frees 3/4 of the idle blocks.
         time.Advance(Period);
         var afterFirstPeriod = pool.RetainedBlocks;
         time.Advance(Period);
@@ -33,7 +33,7 @@ public sealed class PinnedBlockMemoryPoolTests
         time.Advance(Period * 10);
 
         Assert.Equal(Burst, afterFirstPeriod);
-        Assert.Equal(Burst / 2, afterSecondPeriod);
+        Assert.Equal(Burst / 4, afterSecondPeriod);
         Assert.Equal(0, pool.RetainedBlocks);
         Assert.Equal((long)Burst * PinnedBlockMemoryPool.BlockSize, pool.BytesEvicted);
     }
@@ -91,7 +91,7 @@ public sealed class PinnedBlockMemoryPoolTests
         ReturnAll(RentBlocks(pool, Burst / 4));
         time.Advance(Period);
 
-        Assert.Equal(Burst - (Burst * 3 / 4 / 2), pool.RetainedBlocks);
+        Assert.Equal(Burst - (Burst * 3 / 4 * 3 / 4), pool.RetainedBlocks);
     }
 
     [Fact]
@@ -115,6 +115,22 @@ public sealed class PinnedBlockMemoryPoolTests
     }
 
     [Fact]
+    public void LargeRequest_GetsABlockOfItsOwnThatIsNotRetained()
+    {
+        using var pool = new PinnedBlockMemoryPool(new ManualTimeProvider());
+        var size = (PinnedBlockMemoryPool.BlockSize * 4) + 1;
+
+        var lease = pool.Rent(size);
+        lease.Memory.Span.Fill(0x5A);
+        var length = lease.Memory.Length;
+        lease.Dispose();
+
+        Assert.Equal(size, length);
+        Assert.Equal(0, pool.RetainedBlocks);
+        Assert.Throws<ObjectDisposedException>(() => lease.Memory);
+    }
+
+    [Fact]
     public void DisposedPool_StopsEvicting()
     {
         var time = new ManualTimeProvider();
@@ -125,6 +141,7 @@ public sealed class PinnedBlockMemoryPoolTests
         time.Advance(Period * 20);
 
         Assert.Equal(0, pool.BytesEvicted);
+        Assert.Equal(0, pool.RetainedBlocks);
     }
 
     private static IMemoryOwner<byte>[] RentBlocks(PinnedBlockMemoryPool pool, int count) =>
