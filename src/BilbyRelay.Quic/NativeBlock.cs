@@ -10,8 +10,8 @@ namespace BilbyRelay.Quic;
 /// region behind that the GC may not compact.
 /// </summary>
 /// <remarks>
-/// Owned by <see cref="PinnedBlockMemoryPool"/>, which frees it exactly once (<see cref="Free"/>) when it drops it. A block
-/// whose lease is lost is freed by the finalizer instead of leaking.
+/// Owned by <see cref="PinnedBlockMemoryPool"/>, which frees it (<see cref="Free"/>) when it evicts it or does not keep
+/// it. A block whose lease is lost is freed by the finalizer instead of leaking.
 /// </remarks>
 internal sealed unsafe class NativeBlock : MemoryManager<byte>
 {
@@ -31,7 +31,12 @@ internal sealed unsafe class NativeBlock : MemoryManager<byte>
 
     public int Length { get; }
 
-    public override Span<byte> GetSpan() => new(_pointer, Length);
+    public override Span<byte> GetSpan()
+    {
+        // A freed block throws instead of handing out a span over freed memory.
+        ObjectDisposedException.ThrowIf(_pointer is null, this);
+        return new(_pointer, Length);
+    }
 
     public override MemoryHandle Pin(int elementIndex = 0) => new(_pointer + elementIndex);
 

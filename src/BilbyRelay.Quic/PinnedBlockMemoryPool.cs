@@ -12,16 +12,16 @@ namespace BilbyRelay.Quic;
 /// The pool starts empty and gives idle blocks back: once every <see cref="EvictionPeriod"/> (on the clock it was
 /// given) it frees three quarters of the blocks that stayed in the pool for the whole period, so a pool filled by a
 /// burst is down to a few blocks within 30 s of its end, while blocks that keep being reused stay and a load that
-/// returns after a short pause still finds some. A leased block is never
-/// in the pool, so nothing a pipe (or ngtcp2) still references can be evicted. Dropped blocks are freed at once; malloc
-/// hands the pages back to the OS when <see cref="IdleMemoryReleaser"/> trims its arenas.
+/// returns after a short pause still finds some. A leased block is never in the pool, so nothing a pipe (or ngtcp2)
+/// still references can be evicted. Evicted blocks are freed at once; malloc hands their pages back to the OS when
+/// <see cref="IdleMemoryReleaser"/> trims its arenas.
 /// </remarks>
 internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
 {
     internal const int BlockSize = 16 * 1024;
     private const int MaxRetainedBlocks = 8192;
 
-    /// <summary>How often idle blocks are dropped: short enough that a pool filled by a burst is small again within 30 s.</summary>
+    /// <summary>How often idle blocks are evicted: short enough that a pool filled by a burst is small again within 30 s.</summary>
     internal static readonly TimeSpan EvictionPeriod = TimeSpan.FromSeconds(5);
 
     private readonly ConcurrentQueue<NativeBlock> _blocks = new();
@@ -46,7 +46,7 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
     /// <summary>Standard-size blocks kept for reuse.</summary>
     internal int RetainedBlocks => Volatile.Read(ref _retained);
 
-    /// <summary>Bytes of idle blocks dropped since the pool was created (only rises).</summary>
+    /// <summary>Bytes of idle blocks evicted since the pool was created (only rises).</summary>
     internal long BytesEvicted => Interlocked.Read(ref _bytesEvicted);
 
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
@@ -79,7 +79,7 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
     }
 
     /// <summary>Frees three quarters (rounded up) of the blocks idle for the whole period just ended, and starts the next period.</summary>
-    internal void EvictIdleBlocks()
+    private void EvictIdleBlocks()
     {
         var idle = Math.Min(Volatile.Read(ref _lowWater), Volatile.Read(ref _retained));
         var evicted = 0;
