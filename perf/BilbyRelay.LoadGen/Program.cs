@@ -73,6 +73,7 @@ namespace BilbyRelay.LoadGen
             if (pathName == "direct")
             {
                 scenarios.Remove("binds");
+                scenarios.Remove("memory");
             }
 
             var report = new RunReport { Command = command, Path = pathName };
@@ -114,7 +115,7 @@ namespace BilbyRelay.LoadGen
                 }
 
 
-                if (scenarios.Overlaps(["goodput", "streams", "datagrams"]))
+                if (scenarios.Overlaps(["goodput", "streams", "datagrams", "memory"]))
                 {
                     await using var path = await ConnectPathAsync(pathName, target, streamTunnel, datagramTunnel, helpers, peerPids);
                     if (scenarios.Contains("goodput"))
@@ -171,6 +172,14 @@ namespace BilbyRelay.LoadGen
 
                             await Peak(sampler, report, "relay_rss_peak_datagrams_MiB");
                         }
+                    }
+
+                    if (scenarios.Contains("memory") && relayPid is { } loadedPid)
+                    {
+                        var streams = options.Int("streams", 8);
+                        Console.Error.WriteLine($"memory: {streams} streams and max-rate datagrams at once, then idle");
+                        await MemoryScenario.RunAsync(path, report, peers, loadedPid, streams, options.Bytes("bytes", 1L << 30),
+                            options.Double("seconds", 10), options.Double("dgram-seconds", 5), options.Int("payload", 1316));
                     }
                 }
 

@@ -1,25 +1,53 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
 
 namespace BilbyRelay.Quic;
 
 /// <summary>
-/// Memory for stream pipes. Every block is a pinned (POH) array, so ngtcp2 may keep raw pointers into unacknowledged
-/// output until the peer acknowledges it. Standard-size blocks are recycled; larger requests get a pinned array of
-/// their own. Thread-safe.
+/// Memory for stream pipes. Every block is native memory (<see cref="NativeBlock"/>) that never moves, so ngtcp2 may keep
+/// raw pointers into unacknowledged output until the peer acknowledges it. Standard-size blocks are recycled; larger
+/// requests get a block of their own, freed when returned. Thread-safe.
 /// </summary>
+/// <remarks>
+/// The pool starts empty and gives idle blocks back: once every <see cref="EvictionPeriod"/> (on the clock it was
+/// given) it frees three quarters of the blocks that stayed in the pool for the whole period, so a pool filled by a
+/// burst is down to a few blocks within 30 s of its end, while blocks that keep being reused stay and a load that
+/// returns after a short pause still finds some. A leased block is never in the pool, so nothing a pipe (or ngtcp2)
+/// still references can be evicted. Evicted blocks are freed at once; malloc hands their pages back to the OS when
+/// <see cref="IdleMemoryReleaser"/> trims its arenas.
+/// </remarks>
 internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
 {
     internal const int BlockSize = 16 * 1024;
     private const int MaxRetainedBlocks = 8192;
 
-    private readonly ConcurrentQueue<byte[]> _blocks = new();
+    /// <summary>How often idle blocks are evicted: short enough that a pool filled by a burst is small again within 30 s.</summary>
+    internal static readonly TimeSpan EvictionPeriod = TimeSpan.FromSeconds(5);
+
+    private readonly ConcurrentQueue<NativeBlock> _blocks = new();
+    private readonly ITimer _evictionTimer;
+
+    // Blocks in _blocks (approximately: updated next to each enqueue/dequeue, not atomically with it).
     private int _retained;
 
-    internal static PinnedBlockMemoryPool Instance { get; } = new();
+    // The fewest blocks retained since the period began: that many blocks were not needed during the whole period.
+    private int _lowWater;
+    private long _bytesEvicted;
+
+    internal PinnedBlockMemoryPool(TimeProvider time)
+    {
+        _evictionTimer = time.CreateTimer(static pool => ((PinnedBlockMemoryPool)pool!).EvictIdleBlocks(), this, EvictionPeriod, EvictionPeriod);
+    }
+
+    internal static PinnedBlockMemoryPool Instance { get; } = new(TimeProvider.System);
 
     public override int MaxBufferSize => int.MaxValue;
+
+    /// <summary>Standard-size blocks kept for reuse.</summary>
+    internal int RetainedBlocks => Volatile.Read(ref _retained);
+
+    /// <summary>Bytes of idle blocks evicted since the pool was created (only rises).</summary>
+    internal long BytesEvicted => Interlocked.Read(ref _bytesEvicted);
 
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
@@ -27,21 +55,54 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
         {
             if (_blocks.TryDequeue(out var block))
             {
-                Interlocked.Decrement(ref _retained);
+                LowerLowWater(Interlocked.Decrement(ref _retained));
                 return new Lease(this, block);
             }
 
-            return new Lease(this, GC.AllocateUninitializedArray<byte>(BlockSize, pinned: true));
+            return new Lease(this, new NativeBlock(BlockSize));
         }
 
-        return new Lease(null, GC.AllocateUninitializedArray<byte>(minBufferSize, pinned: true));
+        return new Lease(null, new NativeBlock(minBufferSize));
     }
 
     protected override void Dispose(bool disposing)
     {
+        if (disposing)
+        {
+            _evictionTimer.Dispose();
+            while (_blocks.TryDequeue(out var block))
+            {
+                Interlocked.Decrement(ref _retained);
+                block.Free();
+            }
+        }
     }
 
-    private void Return(byte[] block)
+    /// <summary>Frees three quarters (rounded up) of the blocks idle for the whole period just ended, and starts the next period.</summary>
+    private void EvictIdleBlocks()
+    {
+        var idle = Math.Min(Volatile.Read(ref _lowWater), Volatile.Read(ref _retained));
+        var evicted = 0;
+        for (var i = 0; i < ((idle * 3) + 3) / 4 && _blocks.TryDequeue(out var block); i++)
+        {
+            Interlocked.Decrement(ref _retained);
+            block.Free();
+            evicted++;
+        }
+
+        Volatile.Write(ref _lowWater, Volatile.Read(ref _retained));
+        Interlocked.Add(ref _bytesEvicted, (long)evicted * BlockSize);
+    }
+
+    private void LowerLowWater(int retained)
+    {
+        int low;
+        while (retained < (low = Volatile.Read(ref _lowWater)) && Interlocked.CompareExchange(ref _lowWater, retained, low) != low)
+        {
+        }
+    }
+
+    private void Return(NativeBlock block)
     {
         if (Interlocked.Increment(ref _retained) <= MaxRetainedBlocks)
         {
@@ -50,21 +111,32 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
         else
         {
             Interlocked.Decrement(ref _retained);
+            block.Free();
         }
     }
 
-    private sealed class Lease(PinnedBlockMemoryPool? owner, byte[] array) : IMemoryOwner<byte>
+    /// <summary>One rental: returns its block exactly once however often it is disposed.</summary>
+    private sealed class Lease(PinnedBlockMemoryPool? owner, NativeBlock block) : IMemoryOwner<byte>
     {
-        private byte[]? _array = array;
+        private NativeBlock? _block = block;
 
-        public Memory<byte> Memory => _array is { } a ? MemoryMarshal.CreateFromPinnedArray(a, 0, a.Length) : throw new ObjectDisposedException(nameof(Lease));
+        public Memory<byte> Memory => _block is { } b ? b.Memory : throw new ObjectDisposedException(nameof(Lease));
 
         public void Dispose()
         {
-            var a = Interlocked.Exchange(ref _array, null);
-            if (a is not null)
+            var b = Interlocked.Exchange(ref _block, null);
+            if (b is null)
             {
-                owner?.Return(a);
+                return;
+            }
+
+            if (owner is null)
+            {
+                b.Free();
+            }
+            else
+            {
+                owner.Return(b);
             }
         }
     }

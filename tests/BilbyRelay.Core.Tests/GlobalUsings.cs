@@ -1,1 +1,2 @@
+global using BilbyRelay.Tests.Common;
 global using Xunit;

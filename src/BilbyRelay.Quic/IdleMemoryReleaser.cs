@@ -1,0 +1,87 @@
+using BilbyRelay.Quic.Interop;
+
+namespace BilbyRelay.Quic;
+
+/// <summary>
+/// Gives memory back to the OS once a burst of traffic is over. Nothing else would: glibc keeps the memory that freed
+/// pool blocks and ngtcp2 gave back to malloc, and an idle relay allocates nothing, so no GC runs to decommit the heap
+/// that grew under load.
+/// </summary>
+/// <remarks>
+/// Every <see cref="CheckPeriod"/> it looks at how much the stream block pool evicted and how much managed memory was
+/// allocated in the period:
+/// <list type="bullet">
+/// <item>blocks were evicted: <c>malloc_trim</c>, which hands free malloc pages back (a few milliseconds at most);</item>
+/// <item>a period allocated almost nothing after at least <see cref="CollectAfterBytes"/> was allocated since the last
+/// collection (the load has stopped): one blocking, compacting full GC that decommits the free regions, then
+/// <c>malloc_trim</c> for what the collected objects freed natively.</item>
+/// </list>
+/// Under steady load the pool evicts nothing and the allocation test fails, so busy loops never wait for it.
+/// </remarks>
+public sealed class IdleMemoryReleaser : IDisposable
+{
+    /// <summary>Checks as often as the pool evicts.</summary>
+    internal static readonly TimeSpan CheckPeriod = PinnedBlockMemoryPool.EvictionPeriod;
+
+    /// <summary>Less garbage than this is not worth a full GC.</summary>
+    internal const long CollectAfterBytes = 4 * 1024 * 1024;
+
+    /// <summary>A period that allocated less than this is quiet (the stats endpoint and timers allocate a little).</summary>
+    internal const long QuietBytesPerPeriod = 256 * 1024;
+
+    private readonly Func<long> _allocatedBytes;
+    private readonly Func<long> _evictedBytes;
+    private readonly Action _collectManaged;
+    private readonly Action _trimNative;
+    private readonly ITimer _timer;
+    private long _lastAllocated;
+    private long _lastEvicted;
+    private long _allocatedSinceCollection;
+
+    /// <summary>Watches this process's managed allocations and the stream block pool; <paramref name="time"/> drives the checks.</summary>
+    public IdleMemoryReleaser(TimeProvider time)
+        : this(time, static () => GC.GetTotalAllocatedBytes(), static () => PinnedBlockMemoryPool.Instance.BytesEvicted, CollectManaged, TrimNative)
+    {
+    }
+
+    internal IdleMemoryReleaser(TimeProvider time, Func<long> allocatedBytes, Func<long> evictedBytes, Action collectManaged, Action trimNative)
+    {
+        _allocatedBytes = allocatedBytes;
+        _evictedBytes = evictedBytes;
+        _collectManaged = collectManaged;
+        _trimNative = trimNative;
+        _lastAllocated = allocatedBytes();
+        _lastEvicted = evictedBytes();
+        _timer = time.CreateTimer(static self => ((IdleMemoryReleaser)self!).Check(), this, CheckPeriod, CheckPeriod);
+    }
+
+    public void Dispose() => _timer.Dispose();
+
+    private void Check()
+    {
+        var allocated = _allocatedBytes();
+        var evicted = _evictedBytes();
+        var allocatedInPeriod = allocated - _lastAllocated;
+        var evictedInPeriod = evicted - _lastEvicted;
+        _lastAllocated = allocated;
+        _lastEvicted = evicted;
+        _allocatedSinceCollection += allocatedInPeriod;
+
+        if (allocatedInPeriod < QuietBytesPerPeriod && _allocatedSinceCollection >= CollectAfterBytes)
+        {
+            _collectManaged();
+            _allocatedSinceCollection = 0;
+            _trimNative();
+        }
+        else if (evictedInPeriod > 0)
+        {
+            _trimNative();
+        }
+    }
+
+    private static void CollectManaged() =>
+        // Aggressive: compacts and decommits every free region now instead of over later GCs (there may be none).
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+
+    private static void TrimNative() => Libc.malloc_trim(0);
+}
