@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.IO.Pipelines;
+using BilbyRelay.Tests.Common;
 using Xunit;
 
 namespace BilbyRelay.Quic.Tests.Streams;
@@ -55,7 +55,7 @@ public sealed class MemoryBudgetTests
         }
 
         // Disposal frees both connections: nothing may stay charged, and nothing may have been released twice.
-        await WaitUntilAsync(() => serverBudget.Used == 0 && clientBudget.Used == 0, () => $"server {serverBudget.Used}, client {clientBudget.Used}");
+        await Polling.UntilAsync(() => serverBudget.Used == 0 && clientBudget.Used == 0, QuicTestEnvironment.Timeout, () => $"server {serverBudget.Used}, client {clientBudget.Used}");
     }
 
     [Theory]
@@ -90,12 +90,13 @@ public sealed class MemoryBudgetTests
             {
                 var stream = await client.OpenStreamAsync(bidirectional: true);
                 clientStreams.Add(stream);
-                _ = WriteUntilStoppedAsync(stream.Output, written, i, stop.Token);
+                var index = i;
+                _ = PipeLoad.WriteUntilStoppedAsync(stream.Output, 16 * 1024, n => Interlocked.Add(ref written[index], n), stop.Token);
                 var accepted = await server.AcceptStreamAsync().AsTask().WaitAsync(QuicTestEnvironment.Timeout);
                 echoes.Add(accepted.Input.CopyToAsync(accepted.Output));
             }
 
-            await WaitForNoProgressAsync(() => written.Sum());
+            await Polling.UntilNoProgressAsync(() => written.Sum(), QuicTestEnvironment.Timeout);
             var held = budget.Used;
             if (budgeted)
             {
@@ -110,8 +111,8 @@ public sealed class MemoryBudgetTests
 
             // The client starts reading: the echo drains, usage falls and withheld credit flows again.
             var before = written.Sum();
-            var readers = clientStreams.Select(s => DrainUntilStoppedAsync(s.Input, stop.Token)).ToList();
-            await WaitUntilAsync(() => written.Sum() >= before + (8 * 1024 * 1024), () => $"written {written.Sum() - before} more");
+            var readers = clientStreams.Select(s => PipeLoad.DrainUntilStoppedAsync(s.Input, stop.Token)).ToList();
+            await Polling.UntilAsync(() => written.Sum() >= before + (8 * 1024 * 1024), QuicTestEnvironment.Timeout, () => $"written {written.Sum() - before} more");
             await stop.CancelAsync();
         }
     }
@@ -157,69 +158,5 @@ public sealed class MemoryBudgetTests
     {
         await stream.Input.CopyToAsync(stream.Output);
         await stream.Output.CompleteAsync();
-    }
-
-    private static async Task WriteUntilStoppedAsync(PipeWriter output, long[] written, int index, CancellationToken stop)
-    {
-        var chunk = new byte[16 * 1024];
-        try
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                await output.WriteAsync(chunk, stop);
-                Interlocked.Add(ref written[index], chunk.Length);
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or QuicStreamAbortedException)
-        {
-        }
-    }
-
-    private static async Task DrainUntilStoppedAsync(PipeReader input, CancellationToken stop)
-    {
-        try
-        {
-            while (true)
-            {
-                var result = await input.ReadAsync(stop);
-                input.AdvanceTo(result.Buffer.End);
-                if (result.IsCompleted)
-                {
-                    return;
-                }
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or QuicStreamAbortedException)
-        {
-        }
-    }
-
-    /// <summary>Returns once <paramref name="progress"/> has not moved for half a second: every writer is blocked.</summary>
-    private static async Task WaitForNoProgressAsync(Func<long> progress)
-    {
-        var watch = Stopwatch.StartNew();
-        var last = progress();
-        var quietSince = watch.Elapsed;
-        while (watch.Elapsed - quietSince < TimeSpan.FromMilliseconds(500))
-        {
-            Assert.True(watch.Elapsed < QuicTestEnvironment.Timeout, "the writers never stopped: nothing pushed back");
-            await Task.Delay(50);
-            var now = progress();
-            if (now != last)
-            {
-                last = now;
-                quietSince = watch.Elapsed;
-            }
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, Func<string> describe)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(watch.Elapsed < QuicTestEnvironment.Timeout, $"condition not reached: {describe()}");
-            await Task.Delay(10);
-        }
     }
 }

@@ -1,0 +1,72 @@
+using BilbyRelay.EdgeSimulator;
+using BilbyRelay.FunctionalTests.Infrastructure;
+using BilbyRelay.Quic;
+using BilbyRelay.Tests.Common;
+
+namespace BilbyRelay.FunctionalTests.Relay;
+
+/// <summary>
+/// One tunnel whose receiver stops reading must not freeze the sending edge: its control stream still answers and
+/// its other tunnels still carry streams, while the stalled streams hold only their own windows in the relay.
+/// </summary>
+public sealed class StalledTunnelTests
+{
+    private const int StalledStreams = 4;
+
+    [Fact]
+    public async Task StalledReceiver_LeavesTheSendersControlStreamAndOtherTunnelsFlowing()
+    {
+        // The relay's connection window is smaller than what the stalled streams together hold (each starts with a
+        // window of about 1 MiB), so the sender's control stream survives only if connection credit comes back as soon
+        // as bytes sit in a stream's buffer.
+        await using var relay = await InProcessRelay.StartAsync(c =>
+        {
+            c.StreamReceiveWindow = 2 * 1024 * 1024;
+            c.ConnectionReceiveWindow = 2 * 1024 * 1024;
+        });
+        await using var sender = await relay.ConnectEdgeAsync();
+        await using var stalledReceiver = await relay.ConnectEdgeAsync(SmallWindows());
+        await using var healthyReceiver = await relay.ConnectEdgeAsync();
+        var stalledTunnel = await BindAsync(sender, stalledReceiver);
+        var healthyTunnel = await BindAsync(sender, healthyReceiver);
+
+        using var stop = new CancellationTokenSource();
+        var written = new long[StalledStreams];
+        for (var i = 0; i < StalledStreams; i++)
+        {
+            var stream = await sender.OpenTunnelStreamAsync(stalledTunnel, TestTimeouts.Token());
+            var index = i;
+            _ = PipeLoad.WriteUntilStoppedAsync(stream.Output, 64 * 1024, n => Interlocked.Add(ref written[index], n), stop.Token);
+            _ = await stalledReceiver.AcceptTunnelStreamAsync(TestTimeouts.Token()); // accepted, never read
+        }
+
+        await Polling.UntilNoProgressAsync(() => written.Sum(), TestTimeouts.Default);
+        Assert.True(written.Sum() > 2L * 1024 * 1024, $"only {written.Sum()} bytes were written: the scenario did not fill the connection window");
+
+        await sender.ExpectPongAsync();
+        var opened = await sender.OpenTunnelStreamAsync(healthyTunnel, TestTimeouts.Token());
+        var accepted = await healthyReceiver.AcceptTunnelStreamAsync(TestTimeouts.Token());
+        var reading = TestPayload.ReadToEndAsync(accepted.Stream.Input);
+        var sent = await TestPayload.WriteAsync(opened.Output, seed: 5, 1024 * 1024);
+        var received = await reading.WaitAsync(TestTimeouts.Default);
+        Assert.Equal(1024 * 1024, received.Length);
+        Assert.Equal(sent, received.Sha256);
+        await stop.CancelAsync();
+    }
+
+    private static SimulatedEdgeOptions SmallWindows() => new()
+    {
+        Transport = new QuicTransportSettings { StreamReceiveWindow = 64 * 1024, ConnectionReceiveWindow = 256 * 1024 },
+    };
+
+    private static async Task<Guid> BindAsync(SimulatedEdge ingress, SimulatedEdge egress)
+    {
+        var id = Guid.NewGuid();
+        await ingress.BindAsync(id, "ingress", "tcp");
+        await ingress.ExpectControlAsync("tunnel_waiting", id);
+        await egress.BindAsync(id, "egress", "tcp");
+        await egress.ExpectControlAsync("tunnel_ready", id);
+        await ingress.ExpectNotificationAsync("tunnel_ready", id);
+        return id;
+    }
+}
