@@ -31,11 +31,7 @@ internal sealed class TunnelPair : IAsyncDisposable
         try
         {
             egress = await SimulatedEdge.ConnectAsync(relay, null, TestTimeouts.Token());
-            await ingress.BindAsync(id, "ingress", protocol);
-            await ingress.ExpectControlAsync("tunnel_waiting", id);
-            await egress.BindAsync(id, "egress", protocol);
-            await egress.ExpectControlAsync("tunnel_ready", id);
-            await ingress.ExpectNotificationAsync("tunnel_ready", id);
+            await BindBothAsync(ingress, egress, id, protocol);
             return new TunnelPair(id, ingress, egress);
         }
         catch
@@ -48,6 +44,16 @@ internal sealed class TunnelPair : IAsyncDisposable
 
             throw;
         }
+    }
+
+    /// <summary>Binds <paramref name="ingress"/> then <paramref name="egress"/> to tunnel <paramref name="id"/> and waits until both know it is ready.</summary>
+    public static async Task BindBothAsync(SimulatedEdge ingress, SimulatedEdge egress, Guid id, string protocol = "tcp")
+    {
+        await ingress.BindAsync(id, "ingress", protocol);
+        await ingress.ExpectControlAsync("tunnel_waiting", id);
+        await egress.BindAsync(id, "egress", protocol);
+        await egress.ExpectControlAsync("tunnel_ready", id);
+        await ingress.ExpectNotificationAsync("tunnel_ready", id);
     }
 
     public async ValueTask DisposeAsync()

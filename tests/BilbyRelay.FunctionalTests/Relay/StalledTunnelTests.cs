@@ -27,8 +27,10 @@ public sealed class StalledTunnelTests
         await using var sender = await relay.ConnectEdgeAsync();
         await using var stalledReceiver = await relay.ConnectEdgeAsync(SmallWindows());
         await using var healthyReceiver = await relay.ConnectEdgeAsync();
-        var stalledTunnel = await BindAsync(sender, stalledReceiver);
-        var healthyTunnel = await BindAsync(sender, healthyReceiver);
+        var stalledTunnel = Guid.NewGuid();
+        var healthyTunnel = Guid.NewGuid();
+        await TunnelPair.BindBothAsync(sender, stalledReceiver, stalledTunnel);
+        await TunnelPair.BindBothAsync(sender, healthyReceiver, healthyTunnel);
 
         using var stop = new CancellationTokenSource();
         var written = new long[StalledStreams];
@@ -58,15 +60,4 @@ public sealed class StalledTunnelTests
     {
         Transport = new QuicTransportSettings { StreamReceiveWindow = 64 * 1024, ConnectionReceiveWindow = 256 * 1024 },
     };
-
-    private static async Task<Guid> BindAsync(SimulatedEdge ingress, SimulatedEdge egress)
-    {
-        var id = Guid.NewGuid();
-        await ingress.BindAsync(id, "ingress", "tcp");
-        await ingress.ExpectControlAsync("tunnel_waiting", id);
-        await egress.BindAsync(id, "egress", "tcp");
-        await egress.ExpectControlAsync("tunnel_ready", id);
-        await ingress.ExpectNotificationAsync("tunnel_ready", id);
-        return id;
-    }
 }

@@ -71,11 +71,7 @@ public sealed class TunnelBindingTests : IAsyncLifetime
         await using var peer = await _relay.ConnectEdgeAsync();
         await using var newer = await _relay.ConnectEdgeAsync();
         var tunnel = Guid.NewGuid();
-        await holder.BindAsync(tunnel, "ingress", "tcp");
-        await holder.ExpectControlAsync("tunnel_waiting", tunnel);
-        await peer.BindAsync(tunnel, "egress", "tcp");
-        await peer.ExpectControlAsync("tunnel_ready", tunnel);
-        await holder.ExpectNotificationAsync("tunnel_ready", tunnel);
+        await TunnelPair.BindBothAsync(holder, peer, tunnel);
 
         await newer.IdentifyAsync("newer-edge");
         await newer.BindAsync(tunnel, "ingress", "tcp");
