@@ -75,9 +75,18 @@ public sealed unsafe partial class QuicConnection
             {
                 // A path MTU probe: larger than the GSO segment size, so it goes out on its own.
                 FlushBatch(buffer, batchBytes, batchPackets, maxUdp);
-                SendPackets(buffer + batchBytes, (int)written, 0, 1);
+                if (!_endpoint.IsSendBlocked)
+                {
+                    SendPackets(buffer + batchBytes, (int)written, 0, 1);
+                }
+
                 batchBytes = 0;
                 batchPackets = 0;
+                if (WaitForWritableSocket())
+                {
+                    break;
+                }
+
                 continue;
             }
 
@@ -89,12 +98,31 @@ public sealed unsafe partial class QuicConnection
                 FlushBatch(buffer, batchBytes, batchPackets, maxUdp);
                 batchBytes = 0;
                 batchPackets = 0;
+                if (WaitForWritableSocket())
+                {
+                    break;
+                }
             }
         }
 
         FlushBatch(buffer, batchBytes, batchPackets, maxUdp);
         Ngtcp2.ngtcp2_conn_update_pkt_tx_time(_conn, now);
         AfterNgtcp2Call();
+    }
+
+    /// <summary>
+    /// True when the socket's send buffer filled up: the endpoint keeps what it refused, and this connection writes
+    /// again (it stays dirty) once the socket is writable, instead of producing packets that would be dropped.
+    /// </summary>
+    private bool WaitForWritableSocket()
+    {
+        if (!_endpoint.IsSendBlocked)
+        {
+            return false;
+        }
+
+        _endpoint.MarkDirty(this);
+        return true;
     }
 
     private void FlushBatch(byte* buffer, int bytes, int packets, int segmentSize)

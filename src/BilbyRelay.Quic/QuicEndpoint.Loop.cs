@@ -17,6 +17,7 @@ internal sealed unsafe partial class QuicEndpoint
             while (!_stopRequested)
             {
                 _poller.Wait(ComputeWaitTimeout(), events);
+                SendPending();
                 var now = MonotonicClock.NowNanoseconds;
                 var more = ReceiveAvailable(now);
                 RunWorkItems();
@@ -176,10 +177,36 @@ internal sealed unsafe partial class QuicEndpoint
         }
     }
 
+    /// <summary>Sends what a full socket buffer refused earlier; stops waiting for writability once it is all out.</summary>
+    private void SendPending()
+    {
+        if (!_pendingSend.IsPending)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!_pendingSend.TrySend(_socket))
+            {
+                return;
+            }
+        }
+        catch (UdpSocketException e)
+        {
+            Emit(QuicLogLevel.Warning, 0, $"UDP send failed: {e.Message}");
+            Interlocked.Increment(ref _sendsDropped);
+            _pendingSend.Discard();
+        }
+
+        _poller.SetWritableInterest(_socket.Handle, on: false);
+    }
+
     private void FlushDirty(ulong now)
     {
         // Index loop: flushing may mark further connections dirty (never the list being iterated backwards).
-        for (var i = 0; i < _dirty.Count; i++)
+        var flushed = 0;
+        for (var i = 0; i < _dirty.Count && !_pendingSend.IsPending; i++, flushed++)
         {
             var connection = _dirty[i];
             connection.IsDirty = false;
@@ -203,7 +230,8 @@ internal sealed unsafe partial class QuicEndpoint
             }
         }
 
-        _dirty.Clear();
+        // While packets wait for the socket the rest stay dirty (in order) for the turn that finds it writable.
+        _dirty.RemoveRange(0, flushed);
     }
 
     private void Shutdown()
@@ -225,6 +253,7 @@ internal sealed unsafe partial class QuicEndpoint
         _poller.Dispose();
         _socket.Dispose();
         _receiveBatch.Dispose();
+        _pendingSend.Dispose();
         System.Runtime.InteropServices.NativeMemory.AlignedFree(_sendBuffer);
         System.Runtime.InteropServices.NativeMemory.Free(_writePath);
         System.Runtime.InteropServices.NativeMemory.Free(_localAddress);

@@ -42,6 +42,7 @@ internal sealed unsafe partial class QuicEndpoint
     private readonly HashSet<QuicConnection> _connections = [];
     private readonly PriorityQueue<QuicConnection, ulong> _timers = new();
     private readonly List<QuicConnection> _dirty = [];
+    private readonly PendingSend _pendingSend = new();
 
     // Streams holding back consumed-byte credit while their memory budget is under pressure; rechecked every
     // CreditRecheckNanoseconds, since nothing signals the loop when usage falls.
@@ -63,6 +64,7 @@ internal sealed unsafe partial class QuicEndpoint
     private long _bytesSent;
     private long _packetsDropped;
     private long _sendsDropped;
+    private long _sendWaits;
 
     private QuicEndpoint(UdpBatchSocket socket, QuicListener? listener, Action<QuicLogEvent>? log)
     {
@@ -111,6 +113,15 @@ internal sealed unsafe partial class QuicEndpoint
 
     /// <summary>Outgoing packets dropped because the socket buffer was full (QUIC treats them as lost).</summary>
     internal long SendsDropped => Interlocked.Read(ref _sendsDropped);
+
+    /// <summary>Times the socket's send buffer was full and packets waited for it to become writable.</summary>
+    internal long SendWaits => Interlocked.Read(ref _sendWaits);
+
+    /// <summary>Loop: packets wait for the socket; nothing more may be written until they are sent.</summary>
+    internal bool IsSendBlocked => _pendingSend.IsPending;
+
+    /// <summary>The UDP socket, for tests that shrink its send buffer.</summary>
+    internal UdpBatchSocket Socket => _socket;
 
     // loop: the bound address as a sockaddr, the local half of every path.
     internal byte* LocalAddress => _localAddress;
@@ -249,9 +260,20 @@ internal sealed unsafe partial class QuicEndpoint
         }
     }
 
-    /// <summary>Sends packets (a GSO batch when <paramref name="segmentSize"/> &gt; 0). A full socket buffer drops them.</summary>
+    /// <summary>
+    /// Sends packets (a GSO batch when <paramref name="segmentSize"/> &gt; 0). What a full socket buffer refuses is
+    /// kept and sent once the socket is writable (<see cref="IsSendBlocked"/> until then); packets offered while
+    /// blocked, or that fail outright, are dropped and counted.
+    /// </summary>
     internal void Send(byte* data, int length, byte* remote, int remoteLength, int segmentSize, int packetCount)
     {
+        if (_pendingSend.IsPending)
+        {
+            // Only stateless replies and close packets get here: connections stop writing while blocked.
+            Interlocked.Increment(ref _sendsDropped);
+            return;
+        }
+
         int sent;
         try
         {
@@ -260,12 +282,15 @@ internal sealed unsafe partial class QuicEndpoint
         catch (UdpSocketException e)
         {
             Emit(QuicLogLevel.Warning, 0, $"UDP send failed: {e.Message}");
-            sent = 0;
+            Interlocked.Increment(ref _sendsDropped);
+            return;
         }
 
         if (sent < length)
         {
-            Interlocked.Increment(ref _sendsDropped);
+            _pendingSend.Keep(new ReadOnlySpan<byte>(data + sent, length - sent), new ReadOnlySpan<byte>(remote, remoteLength), segmentSize);
+            _poller.SetWritableInterest(_socket.Handle, on: true);
+            Interlocked.Increment(ref _sendWaits);
         }
 
         Interlocked.Add(ref _bytesSent, length);

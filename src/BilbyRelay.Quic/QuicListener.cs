@@ -47,6 +47,9 @@ public sealed class QuicListener : IAsyncDisposable
 
     internal QuicServerOptions Options { get; }
 
+    /// <summary>One endpoint (socket and loop) per listen address, in the order of <see cref="QuicServerOptions.ListenEndPoints"/>.</summary>
+    internal IReadOnlyList<QuicEndpoint> Endpoints => _endpoints;
+
     internal TlsCredentials Credentials { get; }
 
     /// <summary>Binds every listen address and starts their loops.</summary>

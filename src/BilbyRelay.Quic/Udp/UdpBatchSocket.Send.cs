@@ -49,6 +49,10 @@ internal sealed partial class UdpBatchSocket
         ArgumentOutOfRangeException.ThrowIfGreaterThan(gsoSegmentSize, ushort.MaxValue);
         var destinationLength = CheckDestination(destinationSockaddr);
         var fd = CheckedHandle();
+        if (Volatile.Read(ref _sendsToRefuse) > 0 && Interlocked.Decrement(ref _sendsToRefuse) >= 0)
+        {
+            return 0;
+        }
 
         fixed (byte* data = payload)
         fixed (byte* destination = destinationSockaddr)

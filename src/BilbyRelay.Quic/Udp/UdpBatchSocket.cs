@@ -45,6 +45,10 @@ internal sealed partial class UdpBatchSocket : IDisposable
 
     private int _fd;
     private bool _gsoSupported;
+
+    // Test hook: sends still to refuse as if the send buffer were full. On loopback the kernel releases send-buffer
+    // memory as soon as a packet is handed over, so a real EAGAIN cannot be provoked there.
+    private int _sendsToRefuse;
     private long _receiveErrorCount;
     private long _sendDropCount;
     private long _gsoSendCount;
@@ -148,6 +152,9 @@ internal sealed partial class UdpBatchSocket : IDisposable
 
     /// <summary>Turns GSO off as if the kernel had rejected it, so the fallback path runs. For tests and diagnostics.</summary>
     internal void DisableGso() => _gsoSupported = false;
+
+    /// <summary>Makes the next <paramref name="sends"/> sends report a full send buffer (nothing consumed). For tests.</summary>
+    internal void RefuseSends(int sends) => Volatile.Write(ref _sendsToRefuse, sends);
 
     public void Dispose()
     {

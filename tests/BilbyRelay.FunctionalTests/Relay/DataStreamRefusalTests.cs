@@ -33,7 +33,7 @@ public sealed class DataStreamRefusalTests : IAsyncLifetime
     [Fact]
     public async Task Stream_ForUnknownTunnel_IsRefused()
     {
-        var stream = await _pair.Ingress.OpenTunnelStreamAsync(Guid.NewGuid(), TestTimeouts.Token());
+        var stream = await _pair.Ingress.OpenRefusableStreamAsync(TunnelHeader(Guid.NewGuid()));
 
         await AssertRefusedAsync(stream, StreamRefusalReason.UnknownTunnel);
         await AssertRelayStillWorksAsync(_pair.Ingress);
@@ -45,7 +45,7 @@ public sealed class DataStreamRefusalTests : IAsyncLifetime
         await using var stranger = await _relay.ConnectEdgeAsync();
         await stranger.IdentifyAsync("stranger");
 
-        var stream = await stranger.OpenTunnelStreamAsync(_pair.TunnelId, TestTimeouts.Token());
+        var stream = await stranger.OpenRefusableStreamAsync(TunnelHeader(_pair.TunnelId));
 
         await AssertRefusedAsync(stream, StreamRefusalReason.NotAMember);
         await AssertRelayStillWorksAsync(stranger);
@@ -56,7 +56,7 @@ public sealed class DataStreamRefusalTests : IAsyncLifetime
     {
         await using var outsiders = await TunnelPair.BindAsync(_relay.Endpoint);
 
-        var stream = await outsiders.Egress.OpenTunnelStreamAsync(_pair.TunnelId, TestTimeouts.Token());
+        var stream = await outsiders.Egress.OpenRefusableStreamAsync(TunnelHeader(_pair.TunnelId));
 
         await AssertRefusedAsync(stream, StreamRefusalReason.NotAMember);
         var target = Assert.Single(_relay.Relay.ListTunnels(), t => t.TunnelId == _pair.TunnelId.ToString("D"));
@@ -71,7 +71,7 @@ public sealed class DataStreamRefusalTests : IAsyncLifetime
         await _pair.Ingress.BindAsync(lonely, "ingress", "tcp");
         await _pair.Ingress.ExpectControlAsync("tunnel_waiting", lonely);
 
-        var stream = await _pair.Ingress.OpenTunnelStreamAsync(lonely, TestTimeouts.Token());
+        var stream = await _pair.Ingress.OpenRefusableStreamAsync(TunnelHeader(lonely));
 
         await AssertRefusedAsync(stream, StreamRefusalReason.NoPeer);
         await AssertRelayStillWorksAsync(_pair.Ingress);
@@ -80,7 +80,7 @@ public sealed class DataStreamRefusalTests : IAsyncLifetime
     [Fact]
     public async Task Stream_WithNonJsonHeader_IsRefused()
     {
-        var stream = await _pair.Ingress.OpenStreamWithHeaderAsync("GET / HTTP/1.1\r\n\r\n"u8.ToArray(), TestTimeouts.Token());
+        var stream = await _pair.Ingress.OpenRefusableStreamAsync("GET / HTTP/1.1\r\n\r\n"u8.ToArray());
 
         await AssertRefusedAsync(stream, StreamRefusalReason.BadHeader);
         await AssertRelayStillWorksAsync(_pair.Ingress);
@@ -89,7 +89,7 @@ public sealed class DataStreamRefusalTests : IAsyncLifetime
     [Fact]
     public async Task Stream_WithNonUuidTunnelId_IsRefused()
     {
-        var stream = await _pair.Ingress.OpenStreamWithHeaderAsync(SimulatedEdge.TunnelStreamHeader("not-a-uuid"), TestTimeouts.Token());
+        var stream = await _pair.Ingress.OpenRefusableStreamAsync(SimulatedEdge.TunnelStreamHeader("not-a-uuid"));
 
         await AssertRefusedAsync(stream, StreamRefusalReason.BadHeader);
         await AssertRelayStillWorksAsync(_pair.Ingress);
@@ -104,7 +104,7 @@ public sealed class DataStreamRefusalTests : IAsyncLifetime
             w.WriteString("stream_type", "sctp");
         });
 
-        var stream = await _pair.Ingress.OpenStreamWithHeaderAsync(header, TestTimeouts.Token());
+        var stream = await _pair.Ingress.OpenRefusableStreamAsync(header);
 
         await AssertRefusedAsync(stream, StreamRefusalReason.BadHeader);
         await AssertRelayStillWorksAsync(_pair.Ingress);
@@ -113,18 +113,9 @@ public sealed class DataStreamRefusalTests : IAsyncLifetime
     [Fact]
     public async Task Stream_WithHeaderLengthOver1MiB_IsRefusedWithoutWaitingForTheBytes()
     {
-        var stream = await _pair.Ingress.Connection.OpenStreamAsync(bidirectional: true, TestTimeouts.Token());
-
-        // Only the prefix is sent: the relay must refuse on the declared length alone. The refusal may
-        // overtake the prefix's own write (STOP_SENDING lands first); that is the behaviour under test,
-        // not a failure. A relay that waited for the announced bytes never resets, and the read times out.
-        try
-        {
-            await EdgeFraming.WriteLengthOnlyAsync(stream.Output, (1024 * 1024) + 1, TestTimeouts.Token());
-        }
-        catch (QuicStreamAbortedException stopped) when (stopped.Kind == QuicStreamAbortKind.StopSending)
-        {
-        }
+        // Only the prefix is sent: the relay must refuse on the declared length alone. A relay that waited for the
+        // announced bytes never resets, and the read in AssertRefusedAsync times out.
+        var stream = await _pair.Ingress.OpenRefusableStreamAsync(output => EdgeFraming.WriteLengthOnlyAsync(output, (1024 * 1024) + 1, TestTimeouts.Token()));
 
         await AssertRefusedAsync(stream, StreamRefusalReason.OversizedHeader);
         await AssertRelayStillWorksAsync(_pair.Ingress);
@@ -137,7 +128,7 @@ public sealed class DataStreamRefusalTests : IAsyncLifetime
         var header = Encoding.UTF8.GetBytes("{\"pad\":\"" + new string('x', (1024 * 1024) - 10) + "\"}");
         Assert.Equal(1024 * 1024, header.Length);
 
-        var stream = await _pair.Ingress.OpenStreamWithHeaderAsync(header, TestTimeouts.Token());
+        var stream = await _pair.Ingress.OpenRefusableStreamAsync(header);
 
         await AssertRefusedAsync(stream, StreamRefusalReason.BadHeader);
         Assert.Equal(0, _relay.Relay.Metrics.GetStreamRefusals(StreamRefusalReason.OversizedHeader));
@@ -153,6 +144,8 @@ public sealed class DataStreamRefusalTests : IAsyncLifetime
         await AssertRefusedAsync(stream, StreamRefusalReason.BadHeader);
         await AssertRelayStillWorksAsync(_pair.Ingress);
     }
+
+    private static byte[] TunnelHeader(Guid tunnelId) => SimulatedEdge.TunnelStreamHeader(tunnelId.ToString("D"));
 
     /// <summary>The relay resets the stream towards the edge with the refusal code, and counts why.</summary>
     private async Task AssertRefusedAsync(QuicStream stream, StreamRefusalReason reason)

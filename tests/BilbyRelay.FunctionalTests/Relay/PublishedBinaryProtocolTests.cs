@@ -211,7 +211,7 @@ public sealed class PublishedBinaryProtocolTests : IAsyncLifetime
         await using var pair = await TunnelPair.BindAsync(_relay.Endpoint);
         var before = await GetMetricAsync("bilbycast_relay_stream_refusals_total", "unknown_tunnel");
 
-        var stream = await pair.Ingress.OpenTunnelStreamAsync(Guid.NewGuid(), TestTimeouts.Token());
+        var stream = await pair.Ingress.OpenRefusableStreamAsync(SimulatedEdge.TunnelStreamHeader(Guid.NewGuid().ToString("D")));
 
         var refusal = await Assert.ThrowsAsync<QuicStreamAbortedException>(async () => await stream.Input.ReadAsync(TestTimeouts.Token()));
         Assert.Equal(QuicStreamAbortKind.Reset, refusal.Kind);
