@@ -64,6 +64,7 @@ public sealed partial class SimulatedEdge : IAsyncDisposable
                 SkipCertificateValidation = options.PinnedCertificateSha256 is null,
                 PinnedCertificateSha256 = options.PinnedCertificateSha256,
                 Transport = options.Transport,
+                UseDedicatedEndpoint = options.OwnSocket,
             },
             ct).ConfigureAwait(false);
         try

@@ -13,6 +13,12 @@ public sealed class SimulatedEdgeOptions
     public QuicTransportSettings Transport { get; set; } = new();
 
     /// <summary>
+    /// A UDP socket (and source port) of its own, as a real edge has, instead of the process-wide one that simulated
+    /// edges share by default; needed for a multi-loop relay to spread edges over its loops.
+    /// </summary>
+    public bool OwnSocket { get; set; }
+
+    /// <summary>
     /// Receives each datagram on the QUIC loop thread (span valid only during the call). When null,
     /// datagrams are copied into <see cref="SimulatedEdge.Datagrams"/>.
     /// </summary>

@@ -26,9 +26,10 @@ public sealed class QuicClientOptions
 
     /// <summary>
     /// Give this connection its own UDP socket and loop thread (stopped when the connection is freed) instead of the
-    /// process-wide client endpoint. Lets a test make a client vanish together with its socket.
+    /// process-wide client endpoint, as every real edge has its own: a server with several loops spreads peers by
+    /// source port, so connections sharing one socket all land on the same loop.
     /// </summary>
-    internal bool UseDedicatedEndpoint { get; set; }
+    public bool UseDedicatedEndpoint { get; set; }
 
     /// <summary>Optional diagnostics sink, called on loop threads.</summary>
     public Action<QuicLogEvent>? Log { get; set; }

@@ -249,6 +249,7 @@ internal sealed unsafe partial class QuicEndpoint
         }
 
         _connections.Clear();
+        Volatile.Write(ref _connectionCount, 0);
         _routes.Clear();
         _poller.Dispose();
         _socket.Dispose();

@@ -65,6 +65,7 @@ internal sealed unsafe partial class QuicEndpoint
     private long _packetsDropped;
     private long _sendsDropped;
     private long _sendWaits;
+    private int _connectionCount;
 
     private QuicEndpoint(UdpBatchSocket socket, QuicListener? listener, Action<QuicLogEvent>? log)
     {
@@ -114,6 +115,9 @@ internal sealed unsafe partial class QuicEndpoint
     /// <summary>Outgoing packets dropped because the socket buffer was full (QUIC treats them as lost).</summary>
     internal long SendsDropped => Interlocked.Read(ref _sendsDropped);
 
+    /// <summary>Connections this loop owns now (any thread may read it).</summary>
+    internal int ConnectionCount => Volatile.Read(ref _connectionCount);
+
     /// <summary>Times the socket's send buffer was full and packets waited for it to become writable.</summary>
     internal long SendWaits => Interlocked.Read(ref _sendWaits);
 
@@ -132,9 +136,9 @@ internal sealed unsafe partial class QuicEndpoint
 
     internal ngtcp2_path_storage* WritePath => _writePath;
 
-    internal static QuicEndpoint Start(IPEndPoint localEndPoint, QuicListener? listener, Action<QuicLogEvent>? log)
+    internal static QuicEndpoint Start(IPEndPoint localEndPoint, QuicListener? listener, Action<QuicLogEvent>? log, bool reusePort = false)
     {
-        var socket = UdpBatchSocket.Bind(localEndPoint);
+        var socket = UdpBatchSocket.Bind(localEndPoint, reusePort);
         QuicEndpoint endpoint;
         try
         {
@@ -205,12 +209,20 @@ internal sealed unsafe partial class QuicEndpoint
 
     // ---- loop-thread API used by connections ----
 
-    internal void AddConnection(QuicConnection connection) => _connections.Add(connection);
+    internal void AddConnection(QuicConnection connection)
+    {
+        _connections.Add(connection);
+        Interlocked.Increment(ref _connectionCount);
+    }
 
     /// <summary>Loop thread: forgets a freed connection, including its timer entries (so it can be collected).</summary>
     internal void RemoveConnection(QuicConnection connection)
     {
-        _connections.Remove(connection);
+        if (_connections.Remove(connection))
+        {
+            Interlocked.Decrement(ref _connectionCount);
+        }
+
         while (_timers.Remove(connection, out _, out _))
         {
         }

@@ -5,8 +5,9 @@ using BilbyRelay.Quic.Native;
 namespace BilbyRelay.Quic;
 
 /// <summary>
-/// Accepts QUIC connections on one or more UDP addresses (one <see cref="QuicEndpoint"/> — socket and loop thread —
-/// per address). Only connections whose handshake completed (ALPN matched) are handed out.
+/// Accepts QUIC connections on one or more UDP addresses, each served by
+/// <see cref="QuicServerOptions.LoopsPerAddress"/> <see cref="QuicEndpoint"/>s (a SO_REUSEPORT socket and its loop
+/// thread). Only connections whose handshake completed (ALPN matched) are handed out.
 /// </summary>
 /// <remarks>
 /// Admission: <see cref="QuicServerOptions.ConnectionFilter"/> refuses connections before any state is created
@@ -26,8 +27,8 @@ public sealed class QuicListener : IAsyncDisposable
         Credentials = credentials;
     }
 
-    /// <summary>The bound addresses, with the actual ports when port 0 was requested.</summary>
-    public IReadOnlyList<IPEndPoint> LocalEndPoints => _endpoints.Select(e => e.LocalEndPoint).ToArray();
+    /// <summary>The bound addresses (one per listen address), with the actual ports when port 0 was requested.</summary>
+    public IReadOnlyList<IPEndPoint> LocalEndPoints => _endpoints.Select(e => e.LocalEndPoint).Distinct().ToArray();
 
     /// <summary>SHA-256 of the certificate's DER, lowercase hex pairs joined by ':' (what clients pin).</summary>
     public string CertificateSha256Fingerprint { get; }
@@ -47,7 +48,7 @@ public sealed class QuicListener : IAsyncDisposable
 
     internal QuicServerOptions Options { get; }
 
-    /// <summary>One endpoint (socket and loop) per listen address, in the order of <see cref="QuicServerOptions.ListenEndPoints"/>.</summary>
+    /// <summary>Every endpoint (socket and loop), grouped by listen address in the order of <see cref="QuicServerOptions.ListenEndPoints"/>.</summary>
     internal IReadOnlyList<QuicEndpoint> Endpoints => _endpoints;
 
     internal TlsCredentials Credentials { get; }
@@ -68,15 +69,23 @@ public sealed class QuicListener : IAsyncDisposable
             throw new ArgumentException("An ALPN protocol is required.", nameof(options));
         }
 
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.LoopsPerAddress, 1);
         options.Transport.Validate();
         var certificate = ServerCertificate.FromOptions(options);
         var credentials = TlsCredentials.CreateServer(certificate.CertificatePem, certificate.PrivateKeyPem);
         var listener = new QuicListener(options, certificate, credentials);
         try
         {
+            var shared = options.LoopsPerAddress > 1;
             foreach (var endPoint in options.ListenEndPoints)
             {
-                listener._endpoints.Add(QuicEndpoint.Start(endPoint, listener, options.Log));
+                // The first socket fixes the port (port 0 picks one); the others join it.
+                var first = QuicEndpoint.Start(endPoint, listener, options.Log, reusePort: shared);
+                listener._endpoints.Add(first);
+                for (var loop = 1; loop < options.LoopsPerAddress; loop++)
+                {
+                    listener._endpoints.Add(QuicEndpoint.Start(first.LocalEndPoint, listener, options.Log, reusePort: true));
+                }
             }
         }
         catch

@@ -5,8 +5,15 @@ namespace BilbyRelay.Quic;
 /// <summary>What a <see cref="QuicListener"/> listens on and how it authenticates itself.</summary>
 public sealed class QuicServerOptions
 {
-    /// <summary>One UDP endpoint (socket + loop thread) per address; port 0 picks a free port.</summary>
+    /// <summary>The addresses to listen on; port 0 picks a free port.</summary>
     public IReadOnlyList<IPEndPoint> ListenEndPoints { get; set; } = [];
+
+    /// <summary>
+    /// Event loops per address, each a thread with its own SO_REUSEPORT socket and its own connections. The kernel
+    /// sends each peer's packets to one socket by a hash of the peer's address and port, so a connection stays on the
+    /// loop that accepted it for as long as that address and port do not change.
+    /// </summary>
+    public int LoopsPerAddress { get; set; } = 1;
 
     /// <summary>The only ALPN protocol accepted; a client offering anything else fails the handshake.</summary>
     public string Alpn { get; set; } = "";
@@ -20,7 +27,7 @@ public sealed class QuicServerOptions
     public QuicTransportSettings Transport { get; set; } = new();
 
     /// <summary>
-    /// Called on the endpoint's loop thread for the first Initial packet of every new connection attempt, with the
+    /// Called on an endpoint's loop thread (concurrently from several loops) for the first Initial packet of every new connection attempt, with the
     /// peer's address. Returning false refuses it at once with CONNECTION_CLOSE(CONNECTION_REFUSED) and no state is
     /// kept. Must be fast and must not throw (an exception refuses the connection).
     /// </summary>

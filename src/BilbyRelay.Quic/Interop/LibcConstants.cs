@@ -19,6 +19,7 @@ internal static class LibcConstants
 
     // SOL_SOCKET options.
     internal const int SO_SNDBUF = 7;
+    internal const int SO_REUSEPORT = 15;
     internal const int SO_RCVBUF = 8;
     internal const int SO_SNDBUFFORCE = 32;
     internal const int SO_RCVBUFFORCE = 33;

@@ -101,9 +101,11 @@ internal sealed partial class UdpBatchSocket : IDisposable
 
     /// <summary>
     /// Creates a non-blocking, close-on-exec UDP socket bound to <paramref name="local"/> (port 0 picks a free port).
+    /// With <paramref name="reusePort"/> several such sockets share one address and the kernel spreads peers over them
+    /// by a hash of each peer's address and port (SO_REUSEPORT).
     /// </summary>
-    /// <exception cref="UdpSocketException">socket, IPV6_V6ONLY or bind failed; the message names the address.</exception>
-    public static unsafe UdpBatchSocket Bind(IPEndPoint local)
+    /// <exception cref="UdpSocketException">socket, IPV6_V6ONLY, SO_REUSEPORT or bind failed; the message names the address.</exception>
+    public static unsafe UdpBatchSocket Bind(IPEndPoint local, bool reusePort = false)
     {
         ArgumentNullException.ThrowIfNull(local);
         Span<byte> address = stackalloc byte[SocketAddressCodec.MaxLength];
@@ -125,6 +127,11 @@ internal sealed partial class UdpBatchSocket : IDisposable
             if (isIPv6 && !TrySetIntOption(fd, LibcConstants.IPPROTO_IPV6, LibcConstants.IPV6_V6ONLY, 1))
             {
                 throw UdpSocketException.FromLastError("setsockopt(IPV6_V6ONLY) for", local.ToString());
+            }
+
+            if (reusePort && !TrySetIntOption(fd, LibcConstants.SOL_SOCKET, LibcConstants.SO_REUSEPORT, 1))
+            {
+                throw UdpSocketException.FromLastError("setsockopt(SO_REUSEPORT) for", local.ToString());
             }
 
             SetBufferSize(fd, LibcConstants.SO_RCVBUFFORCE, LibcConstants.SO_RCVBUF);

@@ -22,7 +22,12 @@ public static class HelpText
                 {
                     "log_level" => " LEVEL",
                     "log_format" => " text|json",
-                    _ => key.TypeName == "list" ? " ADDR,ADDR" : " ADDR",
+                    _ => key.TypeName switch
+                    {
+                        "list" => " ADDR,ADDR",
+                        "integer" => " N",
+                        _ => " ADDR",
+                    },
                 };
                 Option(text, option + placeholder, $"{key.Description} (env {key.EnvironmentVariable})", key.DefaultText);
             }

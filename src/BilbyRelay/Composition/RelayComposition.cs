@@ -79,6 +79,7 @@ internal static class RelayComposition
         return new QuicServerOptions
         {
             ListenEndPoints = config.QuicAddrs,
+            LoopsPerAddress = config.QuicThreads,
             Alpn = Alpn,
             CertificatePem = ReadPem(config.TlsCertPath, "tls_cert_path"),
             PrivateKeyPem = ReadPem(config.TlsKeyPath, "tls_key_path"),

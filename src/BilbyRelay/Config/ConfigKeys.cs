@@ -46,6 +46,21 @@ public static class ConfigKeys
         },
         new()
         {
+            Name = "quic_threads",
+            TypeName = "integer",
+            DefaultText = "the number of CPUs the process may use",
+            CommandLineOption = "--quic-threads",
+            Description = "QUIC event loops per listen address, each a thread with its own SO_REUSEPORT socket and connections. Range 1-256.",
+            Apply = static (c, v) =>
+            {
+                if (v.TryGetInteger(1, 256, out var n))
+                {
+                    c.QuicThreads = (int)n;
+                }
+            },
+        },
+        new()
+        {
             Name = "api_addr",
             TypeName = "string",
             DefaultText = "0.0.0.0:4480",

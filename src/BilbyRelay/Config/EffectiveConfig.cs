@@ -21,6 +21,7 @@ public static class EffectiveConfig
         return
         [
             new("quic_addrs", config.QuicAddrs.Select(static e => e.ToString()).ToList()),
+            new("quic_threads", (long)config.QuicThreads),
             new("api_addrs", config.ApiAddrs.Select(static e => e.ToString()).ToList()),
             new("public_quic_addr", config.PublicQuicAddr),
             new("tls_cert_path", config.TlsCertPath),

@@ -16,6 +16,12 @@ public sealed class RelayConfig
     /// <summary>UDP addresses the QUIC listeners bind (<c>quic_addr</c> or <c>quic_addrs</c>).</summary>
     public IReadOnlyList<IPEndPoint> QuicAddrs { get; set; } = [new IPEndPoint(IPAddress.Any, DefaultQuicPort)];
 
+    /// <summary>
+    /// QUIC event loops per listen address. Environment.ProcessorCount already honours the CPU affinity mask and a
+    /// cgroup CPU quota, so a container limited to 2 CPUs gets 2 loops on a 64-core host.
+    /// </summary>
+    public int QuicThreads { get; set; } = Math.Clamp(Environment.ProcessorCount, 1, 256);
+
     /// <summary>TCP addresses the REST/stats endpoint binds (<c>api_addr</c> or <c>api_addrs</c>).</summary>
     public IReadOnlyList<IPEndPoint> ApiAddrs { get; set; } = [new IPEndPoint(IPAddress.Any, DefaultApiPort)];
 

@@ -22,6 +22,9 @@ internal sealed class EdgeListenerComponent(RelayServer relay, QuicServerOptions
 
     public string? CertificateSha256Fingerprint => _listener?.CertificateSha256Fingerprint;
 
+    /// <summary>The engine's listener once started; tests look at its loops.</summary>
+    internal QuicListener? Listener => _listener;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _listener = QuicListener.Start(options);

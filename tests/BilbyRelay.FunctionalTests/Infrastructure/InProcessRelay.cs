@@ -19,15 +19,22 @@ internal sealed class InProcessRelay : IAsyncDisposable
     private readonly EdgeListenerComponent _listener;
     private readonly EventRecorder _events;
 
-    private InProcessRelay(RelayServer relay, EdgeListenerComponent listener, QuicMemoryBudget budget)
+    private InProcessRelay(RelayServer relay, EdgeListenerComponent listener, QuicMemoryBudget budget, int loops)
     {
         Relay = relay;
         Budget = budget;
+        Loops = loops;
         _listener = listener;
         _events = new EventRecorder(relay.Events);
     }
 
     public RelayServer Relay { get; }
+
+    /// <summary>QUIC event loops serving the listen address.</summary>
+    public int Loops { get; }
+
+    /// <summary>Connections on each loop now, in loop order (which loop an edge landed on).</summary>
+    public IReadOnlyList<int> ConnectionsPerLoop => _listener.Listener!.Endpoints.Select(e => e.ConnectionCount).ToArray();
 
     /// <summary>The relay-wide memory budget (<c>max_buffered_bytes</c>) its listener holds edges to.</summary>
     public QuicMemoryBudget Budget { get; }
@@ -39,6 +46,11 @@ internal sealed class InProcessRelay : IAsyncDisposable
     public static async Task<InProcessRelay> StartAsync(Action<RelayConfig>? configure = null)
     {
         var config = new RelayConfig { QuicAddrs = [new IPEndPoint(IPAddress.Loopback, 0)] };
+        if (SuiteLoops.Count is { } loops)
+        {
+            config.QuicThreads = loops;
+        }
+
         configure?.Invoke(config);
         var log = new Logger(NullLogSink.Instance, "test");
         var relay = new RelayServer(new RelayOptions
@@ -52,7 +64,7 @@ internal sealed class InProcessRelay : IAsyncDisposable
         var budget = new QuicMemoryBudget(config.MaxBufferedBytes);
         var listener = new EdgeListenerComponent(relay, RelayComposition.QuicOptions(config, log, budget), log);
         await listener.StartAsync(CancellationToken.None);
-        return new InProcessRelay(relay, listener, budget);
+        return new InProcessRelay(relay, listener, budget, config.QuicThreads);
     }
 
     public Task<SimulatedEdge> ConnectEdgeAsync(SimulatedEdgeOptions? options = null) =>

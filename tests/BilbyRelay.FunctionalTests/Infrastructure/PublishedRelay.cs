@@ -147,6 +147,11 @@ internal sealed partial class PublishedRelay : IAsyncDisposable
             start.Environment.Remove(name);
         }
 
+        if (SuiteLoops.Configured is { } loops)
+        {
+            start.Environment[SuiteLoops.Variable] = loops;
+        }
+
         foreach (var (name, value) in environment)
         {
             Assert.StartsWith("BILBYRELAY_", name, StringComparison.Ordinal);
