@@ -82,7 +82,16 @@ internal sealed unsafe partial class QuicEndpoint
         _localAddress = (byte*)NativeMemory.AllocZeroed(SocketAddressCodec.MaxLength);
         LocalAddressLength = SocketAddressCodec.Write(socket.LocalEndPoint, new Span<byte>(_localAddress, SocketAddressCodec.MaxLength));
         _resetSecret = (byte*)NativeMemory.Alloc(32);
-        CryptoRandom.FillKey(new Span<byte>(_resetSecret, 32));
+        if (listener is not null)
+        {
+            // Every loop of a listener shares the key: a loop that gets a packet for another loop's connection (the
+            // peer's port changed) answers with a stateless reset the peer recognises, so it reconnects at once.
+            listener.StatelessResetKey.CopyTo(new Span<byte>(_resetSecret, 32));
+        }
+        else
+        {
+            CryptoRandom.FillKey(new Span<byte>(_resetSecret, 32));
+        }
         _thread = new Thread(RunLoop)
         {
             IsBackground = true,

@@ -22,6 +22,7 @@ public sealed class QuicListener : IAsyncDisposable
 
     private QuicListener(QuicServerOptions options, ServerCertificate certificate, TlsCredentials credentials)
     {
+        CryptoRandom.FillKey(StatelessResetKey);
         Options = options;
         CertificateSha256Fingerprint = certificate.Sha256Fingerprint;
         Credentials = credentials;
@@ -52,6 +53,9 @@ public sealed class QuicListener : IAsyncDisposable
     internal IReadOnlyList<QuicEndpoint> Endpoints => _endpoints;
 
     internal TlsCredentials Credentials { get; }
+
+    /// <summary>The stateless-reset key all of this listener's loops derive reset tokens from.</summary>
+    internal byte[] StatelessResetKey { get; } = new byte[32];
 
     /// <summary>Binds every listen address and starts their loops.</summary>
     /// <exception cref="ArgumentException">Invalid options.</exception>
