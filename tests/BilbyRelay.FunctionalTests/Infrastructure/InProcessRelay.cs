@@ -5,6 +5,7 @@ using BilbyRelay.Core.Diagnostics;
 using BilbyRelay.Core.Events;
 using BilbyRelay.Core.Relay;
 using BilbyRelay.Edges;
+using BilbyRelay.Hosting;
 using BilbyRelay.EdgeSimulator;
 using BilbyRelay.Quic;
 
@@ -50,7 +51,7 @@ internal sealed class InProcessRelay : IAsyncDisposable
             EventQueueCapacity = config.EventQueueCapacity,
         });
         var budget = new QuicMemoryBudget(config.MaxBufferedBytes);
-        var listener = new EdgeListenerComponent(relay, RelayComposition.QuicOptions(config, log, budget), log);
+        var listener = new EdgeListenerComponent(relay, RelayComposition.QuicOptions(config, log, budget), log, new RelayLifetime(log));
         await listener.StartAsync(CancellationToken.None);
         return new InProcessRelay(relay, listener, budget);
     }
