@@ -18,13 +18,15 @@ namespace BilbyRelay.FunctionalTests.Infrastructure;
 internal sealed class InProcessRelay : IAsyncDisposable
 {
     private readonly EdgeListenerComponent _listener;
+    private readonly RelayLifetime _lifetime;
     private readonly EventRecorder _events;
 
-    private InProcessRelay(RelayServer relay, EdgeListenerComponent listener, QuicMemoryBudget budget)
+    private InProcessRelay(RelayServer relay, EdgeListenerComponent listener, RelayLifetime lifetime, QuicMemoryBudget budget)
     {
         Relay = relay;
         Budget = budget;
         _listener = listener;
+        _lifetime = lifetime;
         _events = new EventRecorder(relay.Events);
     }
 
@@ -51,9 +53,10 @@ internal sealed class InProcessRelay : IAsyncDisposable
             EventQueueCapacity = config.EventQueueCapacity,
         });
         var budget = new QuicMemoryBudget(config.MaxBufferedBytes);
-        var listener = new EdgeListenerComponent(relay, RelayComposition.QuicOptions(config, log, budget), log, new RelayLifetime(log));
+        var lifetime = new RelayLifetime(log);
+        var listener = new EdgeListenerComponent(relay, RelayComposition.QuicOptions(config, log, budget), log, lifetime);
         await listener.StartAsync(CancellationToken.None);
-        return new InProcessRelay(relay, listener, budget);
+        return new InProcessRelay(relay, listener, lifetime, budget);
     }
 
     public Task<SimulatedEdge> ConnectEdgeAsync(SimulatedEdgeOptions? options = null) =>
@@ -64,5 +67,6 @@ internal sealed class InProcessRelay : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TestTimeouts.Default);
         await _listener.StopAsync(timeout.Token);
         _events.Dispose();
+        _lifetime.Dispose();
     }
 }
