@@ -21,13 +21,15 @@ public static class ProcessSignals
         }
     }
 
-    // PosixSignal's values are .NET's own abstractions (SIGTERM is -4), not the kernel's numbers.
+    // PosixSignal's named values are .NET's own abstractions (SIGTERM is -4), not the kernel's numbers; positive values
+    // are raw kernel numbers (as PosixSignalRegistration takes them), for signals it does not name such as SIGUSR1.
     private static int ToLinuxNumber(PosixSignal signal) => signal switch
     {
         PosixSignal.SIGHUP => 1,
         PosixSignal.SIGINT => 2,
         PosixSignal.SIGQUIT => 3,
         PosixSignal.SIGTERM => 15,
-        _ => throw new ArgumentOutOfRangeException(nameof(signal), signal, "only SIGHUP, SIGINT, SIGQUIT and SIGTERM are sent"),
+        _ when (int)signal > 0 => (int)signal,
+        _ => throw new ArgumentOutOfRangeException(nameof(signal), signal, "only SIGHUP, SIGINT, SIGQUIT, SIGTERM and raw signal numbers are sent"),
     };
 }

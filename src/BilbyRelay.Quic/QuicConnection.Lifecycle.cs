@@ -135,11 +135,6 @@ public sealed unsafe partial class QuicConnection
         var reason = _handshakeFailure ?? NativeErrors.Ngtcp2Message(liberr);
         ReportClosed(new QuicConnectionCloseInfo(
             _handshakeCompleted ? QuicCloseReason.TransportError : QuicCloseReason.HandshakeFailure, null, (long)ccerr.error_code, reason));
-        if (!_handshakeCompleted)
-        {
-            _endpoint.Emit(QuicLogLevel.Information, Id, $"Handshake with {RemoteEndPoint} failed: {reason}");
-        }
-
         EnterClosing(&ccerr, now);
     }
 
@@ -289,6 +284,11 @@ public sealed unsafe partial class QuicConnection
 
         FailPendingOpens();
         _closed.TrySetResult(info);
+        if (info.Reason == QuicCloseReason.HandshakeFailure)
+        {
+            _endpoint.OnHandshakeFailed(this, NativeErrors.Describe(info));
+        }
+
         if (_state == ConnectionState.Established || _handshakeCompleted)
         {
             _endpoint.Emit(QuicLogLevel.Debug, Id, $"{this} ended: {NativeErrors.Describe(info)}");

@@ -17,6 +17,7 @@ internal sealed unsafe partial class QuicEndpoint
             while (!_stopRequested)
             {
                 _poller.Wait(ComputeWaitTimeout(), events);
+                ThrowInjectedFault();
                 SendPending();
                 var now = MonotonicClock.NowNanoseconds;
                 var more = ReceiveAvailable(now);
@@ -24,6 +25,7 @@ internal sealed unsafe partial class QuicEndpoint
                 GrantWithheldCredit(MonotonicClock.NowNanoseconds);
                 RunTimers(MonotonicClock.NowNanoseconds);
                 FlushDirty(MonotonicClock.NowNanoseconds);
+                CountBusyTime(now);
                 if (more)
                 {
                     // The socket still has datagrams: go round without waiting (level-triggered poll would say so too).
@@ -33,7 +35,11 @@ internal sealed unsafe partial class QuicEndpoint
         }
         catch (Exception e)
         {
-            Emit(QuicLogLevel.Error, 0, $"QUIC loop on {LocalEndPoint} failed: {e}");
+            // A listener's loop reports to its owner, who decides what a dead loop means for the process.
+            if (Listener?.OnLoopFaulted(this, e) != true)
+            {
+                Emit(QuicLogLevel.Error, 0, $"QUIC loop on {LocalEndPoint} failed: {e}");
+            }
         }
         finally
         {
@@ -77,6 +83,7 @@ internal sealed unsafe partial class QuicEndpoint
             }
             catch (UdpSocketException e)
             {
+                CountReceiveError();
                 Emit(QuicLogLevel.Warning, 0, $"UDP receive failed: {e.Message}");
                 return false;
             }

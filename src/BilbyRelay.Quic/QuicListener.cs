@@ -18,6 +18,7 @@ public sealed class QuicListener : IAsyncDisposable
 {
     private readonly Channel<QuicConnection> _accepted = Channel.CreateUnbounded<QuicConnection>();
     private readonly List<QuicEndpoint> _endpoints = [];
+    private readonly TaskCompletionSource<QuicLoopFault> _loopFaulted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
 
     private QuicListener(QuicServerOptions options, ServerCertificate certificate, TlsCredentials credentials)
@@ -46,6 +47,13 @@ public sealed class QuicListener : IAsyncDisposable
 
     /// <summary>Received datagrams that belonged to no connection (garbage, stray, refused, unsupported version).</summary>
     public long PacketsDropped => _endpoints.Sum(e => e.PacketsDropped);
+
+    /// <summary>
+    /// Completes when an event loop dies of an unexpected exception (the first one, if several do): that address
+    /// then serves no connection until the listener is replaced. The fault is reported here, not to
+    /// <see cref="QuicServerOptions.Log"/>. Never completes while every loop runs, disposal included.
+    /// </summary>
+    public Task<QuicLoopFault> LoopFaulted => _loopFaulted.Task;
 
     internal QuicServerOptions Options { get; }
 
@@ -115,8 +123,22 @@ public sealed class QuicListener : IAsyncDisposable
         }
     }
 
+    /// <summary>Each loop's counters, in listen-address order. Thread-safe.</summary>
+    public IReadOnlyList<QuicLoopCounters> GetLoopCounters() => _endpoints.Select((e, i) => e.ReadCounters() with { Index = i }).ToArray();
+
     /// <summary>Loop thread: a server connection finished its handshake.</summary>
-    internal void OnConnectionEstablished(QuicConnection connection) => _accepted.Writer.TryWrite(connection);
+    internal void OnConnectionEstablished(QuicConnection connection)
+    {
+        connection.Endpoint.OnHandshakeCompleted();
+        _accepted.Writer.TryWrite(connection);
+    }
+
+    /// <summary>Loop thread, as the loop dies: returns false when another loop's fault was reported first.</summary>
+    internal bool OnLoopFaulted(QuicEndpoint endpoint, Exception exception) =>
+        _loopFaulted.TrySetResult(new QuicLoopFault(endpoint.LocalEndPoint, exception));
+
+    /// <summary>Test hook: the loop of the <paramref name="loopIndex"/>th listen address dies of <paramref name="fault"/>.</summary>
+    internal void InjectLoopFault(int loopIndex, Exception fault) => _endpoints[loopIndex].InjectFault(fault);
 
     /// <summary>Closes every connection (EndpointShutdown), stops the loops and frees the credentials.</summary>
     public async ValueTask DisposeAsync()

@@ -1,21 +1,27 @@
 using System.Collections;
 using BilbyRelay.Cli;
 using BilbyRelay.Composition;
+using BilbyRelay.Edges;
 
 namespace BilbyRelay;
 
 /// <summary>Composes the process: real console, real environment, the relay's components.</summary>
 internal static class Program
 {
-    private static Task<int> Main(string[] args) => RelayCommand.RunAsync(args, new ProgramContext
+    private static Task<int> Main(string[] args)
     {
-        Out = Console.Out,
-        Error = Console.Error,
-        Environment = ReadEnvironment(),
+        var environment = ReadEnvironment();
+        var loopFaultOnSignal = LoopFaultInjectionComponent.IsRequested(environment);
+        return RelayCommand.RunAsync(args, new ProgramContext
+        {
+            Out = Console.Out,
+            Error = Console.Error,
+            Environment = environment,
 
-        // Components in start order; each later one may rely on the ones before it.
-        Components = RelayComposition.Build,
-    });
+            // Components in start order; each later one may rely on the ones before it.
+            Components = (config, log, lifetime) => RelayComposition.Build(config, log, lifetime, loopFaultOnSignal),
+        });
+    }
 
     private static Dictionary<string, string> ReadEnvironment()
     {

@@ -21,11 +21,12 @@ internal static class RelayComposition
     /// <summary>The ALPN every bilbycast edge offers; anything else fails the handshake.</summary>
     public const string Alpn = "bilbycast-relay";
 
-    public static IReadOnlyList<IRelayComponent> Build(RelayConfig config, Logger log, RelayLifetime lifetime) =>
-        Compose(config, log, lifetime).Components;
+    /// <param name="loopFaultOnSignal">Adds the <see cref="LoopFaultInjectionComponent"/> test hook.</param>
+    public static IReadOnlyList<IRelayComponent> Build(RelayConfig config, Logger log, RelayLifetime lifetime, bool loopFaultOnSignal = false) =>
+        Compose(config, log, lifetime, loopFaultOnSignal).Components;
 
     /// <summary>As <see cref="Build"/>, and also the relay core the components share (for in-process hosts and tests).</summary>
-    public static (RelayServer Relay, IReadOnlyList<IRelayComponent> Components) Compose(RelayConfig config, Logger log, RelayLifetime lifetime)
+    public static (RelayServer Relay, IReadOnlyList<IRelayComponent> Components) Compose(RelayConfig config, Logger log, RelayLifetime lifetime, bool loopFaultOnSignal = false)
     {
         var relay = new RelayServer(new RelayOptions
         {
@@ -38,10 +39,8 @@ internal static class RelayComposition
         });
 
         var budget = new QuicMemoryBudget(config.MaxBufferedBytes);
-        var components = new List<IRelayComponent>
-        {
-            new EdgeListenerComponent(relay, QuicOptions(config, log, budget), log.ForCategory("edges")),
-        };
+        var edges = new EdgeListenerComponent(relay, QuicOptions(config, log, budget), log.ForCategory("edges"), lifetime);
+        var components = new List<IRelayComponent> { edges };
 
         ManagerClient? manager = null;
         if (config.Manager.Enabled)
@@ -57,7 +56,7 @@ internal static class RelayComposition
                 managerLog);
         }
 
-        var statsSource = new RelayStatsSource(relay, budget, manager is null ? static () => null : () => ManagerLink(manager.Status, relay.Events.DroppedCount));
+        var statsSource = new RelayStatsSource(relay, budget, edges, lifetime, manager is null ? static () => null : () => ManagerLink(manager.Status, relay.Events.DroppedCount));
         components.Add(new StatsComponent(new StatsServer(StatsOptions(config), statsSource, log.ForCategory("stats"))));
 
         // After both listeners: its timer thread is not needed to serve, and starting a thread waits until the
@@ -67,6 +66,11 @@ internal static class RelayComposition
         if (manager is not null)
         {
             components.Add(new ManagerComponent(manager));
+        }
+
+        if (loopFaultOnSignal)
+        {
+            components.Add(new LoopFaultInjectionComponent(edges, log.ForCategory("edges")));
         }
 
         return (relay, components);

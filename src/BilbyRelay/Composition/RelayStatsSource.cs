@@ -2,6 +2,8 @@ using BilbyRelay.Core.Events;
 using BilbyRelay.Core.Metrics;
 using BilbyRelay.Core.Relay;
 using BilbyRelay.Core.Tunnels;
+using BilbyRelay.Edges;
+using BilbyRelay.Hosting;
 using BilbyRelay.Quic;
 using BilbyRelay.Stats;
 
@@ -12,7 +14,12 @@ namespace BilbyRelay.Composition;
 /// reads the current values, so nothing can drift from what the data plane counts. The relay
 /// core's report records are the wire shapes, so tunnels, edges and totals pass through unchanged.
 /// </summary>
-internal sealed class RelayStatsSource(RelayServer relay, QuicMemoryBudget budget, Func<ManagerLinkSnapshot?> managerStatus) : IStatsSource
+internal sealed class RelayStatsSource(
+    RelayServer relay,
+    QuicMemoryBudget budget,
+    EdgeListenerComponent edges,
+    RelayLifetime lifetime,
+    Func<ManagerLinkSnapshot?> managerStatus) : IStatsSource
 {
     private static readonly DatagramDropReason[] DatagramDropReasons = Enum.GetValues<DatagramDropReason>();
     private static readonly StreamRefusalReason[] StreamRefusalReasons = Enum.GetValues<StreamRefusalReason>();
@@ -27,6 +34,7 @@ internal sealed class RelayStatsSource(RelayServer relay, QuicMemoryBudget budge
             TotalTunnels = stats.TotalTunnels,
             ActiveTunnels = stats.ActiveTunnels,
             Manager = managerStatus(),
+            Failure = lifetime.Failure is { } failure ? new HealthFailure(failure.Component, failure.Reason) : null,
         };
     }
 
@@ -62,8 +70,26 @@ internal sealed class RelayStatsSource(RelayServer relay, QuicMemoryBudget budge
             BufferedBytes = budget.Used,
             MaxBufferedBytes = budget.Limit,
             EventsDroppedTotal = relay.Events.DroppedCount,
+            Loops = edges.LoopCounters.Select(ToLoopMetrics).ToArray(),
         };
     }
+
+    private static LoopMetrics ToLoopMetrics(QuicLoopCounters counters) => new()
+    {
+        // Several loops share one address (SO_REUSEPORT): the index keeps each loop's series apart.
+        Loop = $"{counters.LocalEndPoint}#{counters.Index}",
+        PacketsReceived = counters.PacketsReceived,
+        PacketsSent = counters.PacketsSent,
+        BytesReceived = counters.BytesReceived,
+        BytesSent = counters.BytesSent,
+        ReceiveErrors = counters.ReceiveErrors,
+        ReceiveDrops = counters.PacketsDropped,
+        SendDrops = counters.SendsDropped,
+        SendWaits = counters.SendWaits,
+        BusySeconds = counters.BusyTime.TotalSeconds,
+        HandshakesCompleted = counters.HandshakesCompleted,
+        HandshakesFailed = counters.HandshakesFailed,
+    };
 
     public DeleteTunnelResult DeleteTunnel(Guid tunnelId)
     {

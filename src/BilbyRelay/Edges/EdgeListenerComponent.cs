@@ -8,8 +8,10 @@ namespace BilbyRelay.Edges;
 /// <summary>
 /// The QUIC side of the relay: binds every configured listen address, hands each accepted edge
 /// connection to the relay core, and on shutdown stops accepting and closes every connection.
+/// A QUIC loop that dies fails the relay (<see cref="RelayLifetime.Fail"/>): edges on that address
+/// could no longer connect, and a restart is the only repair.
 /// </summary>
-internal sealed class EdgeListenerComponent(RelayServer relay, QuicServerOptions options, Logger log) : IRelayComponent
+internal sealed class EdgeListenerComponent(RelayServer relay, QuicServerOptions options, Logger log, RelayLifetime lifetime) : IRelayComponent
 {
     private readonly CancellationTokenSource _stopping = new();
     private QuicListener? _listener;
@@ -25,10 +27,14 @@ internal sealed class EdgeListenerComponent(RelayServer relay, QuicServerOptions
     /// <summary>The engine's listener once started; tests look at its loops.</summary>
     internal QuicListener? Listener => _listener;
 
+    /// <summary>Each QUIC loop's counters, in listen-address order; empty before start.</summary>
+    public IReadOnlyList<QuicLoopCounters> LoopCounters => _listener?.GetLoopCounters() ?? [];
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _listener = QuicListener.Start(options);
         EdgesLog.Listening(log, _listener.LocalEndPoints, options.Alpn, options.CertificatePem is null, _listener.CertificateSha256Fingerprint);
+        _listener.LoopFaulted.ContinueWith(OnLoopFaulted, CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         _acceptLoop = relay.AcceptLoopAsync(new QuicEdgeListener(_listener), _stopping.Token);
         return Task.CompletedTask;
     }
@@ -48,5 +54,15 @@ internal sealed class EdgeListenerComponent(RelayServer relay, QuicServerOptions
         }
 
         _stopping.Dispose();
+    }
+
+    /// <summary>Makes the first listen address's loop die of <paramref name="fault"/>, as a defect in it would.</summary>
+    internal void InjectLoopFault(Exception fault) => _listener?.InjectLoopFault(0, fault);
+
+    private void OnLoopFaulted(Task<QuicLoopFault> faulted)
+    {
+        var fault = faulted.Result;
+        EdgesLog.LoopFailed(log, fault);
+        lifetime.Fail(Name, fault.Description);
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using BilbyRelay.Core.Diagnostics;
+using BilbyRelay.Quic;
 
 namespace BilbyRelay.Edges;
 
@@ -21,6 +22,24 @@ internal static class EdgesLog
         if (log.IsEnabled(level))
         {
             log.Log(level, 2901, "QuicEngine", message);
+        }
+    }
+
+    public static void LoopFailed(Logger log, QuicLoopFault fault)
+    {
+        if (log.IsEnabled(LogLevel.Error))
+        {
+            log.Log(LogLevel.Error, 2902, "QuicLoopFailed", $"{fault.Description}; its connections are closed", fault.Exception);
+        }
+    }
+
+    public static void LoopFaultInjectionEnabled(Logger log, string variable, IReadOnlyList<IPEndPoint> endpoints)
+    {
+        if (log.IsEnabled(LogLevel.Warning))
+        {
+            var address = endpoints.Count > 0 ? endpoints[0].ToString() : "(none)";
+            log.Log(LogLevel.Warning, 2903, "QuicLoopFaultInjectionEnabled",
+                $"{variable} is set: SIGUSR1 makes the QUIC loop on {address} fail and the relay exit 1 (a test hook; never set it in production)");
         }
     }
 }

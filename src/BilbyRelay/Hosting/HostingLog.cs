@@ -109,12 +109,11 @@ internal static class HostingLog
         }
     }
 
-    public static void ComponentFailed(Logger log, string name, Exception? exception)
+    public static void ComponentFailed(Logger log, string name, string reason, Exception? exception)
     {
         if (log.IsEnabled(LogLevel.Critical))
         {
-            var reason = exception is null ? string.Empty : ": " + exception.Message;
-            log.Log(LogLevel.Critical, 1012, nameof(ComponentFailed), $"{name} failed while running{reason}; shutting down", exception);
+            log.Log(LogLevel.Critical, 1012, nameof(ComponentFailed), $"{name} failed while running: {reason}; shutting down", exception);
         }
     }
 }

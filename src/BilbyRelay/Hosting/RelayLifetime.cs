@@ -12,7 +12,7 @@ public sealed class RelayLifetime : IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly Logger _log;
-    private int _failed;
+    private RelayFailure? _failure;
 
     public RelayLifetime(Logger log)
     {
@@ -22,16 +22,20 @@ public sealed class RelayLifetime : IDisposable
     /// <summary>Cancelled when a component has called <see cref="Fail"/>.</summary>
     public CancellationToken StopRequested => _stop.Token;
 
-    public bool HasFailed => Volatile.Read(ref _failed) != 0;
+    public bool HasFailed => Failure is not null;
 
-    public void Fail(string component, Exception? exception)
+    /// <summary>The first failure reported; null while every component runs.</summary>
+    public RelayFailure? Failure => Volatile.Read(ref _failure);
+
+    /// <summary>Records the failure (the first one wins) before shutdown starts, so readers of <see cref="Failure"/> see it at once.</summary>
+    public void Fail(string component, string reason, Exception? exception = null)
     {
-        if (Interlocked.Exchange(ref _failed, 1) != 0)
+        if (Interlocked.CompareExchange(ref _failure, new RelayFailure(component, reason), null) is not null)
         {
             return;
         }
 
-        HostingLog.ComponentFailed(_log, component, exception);
+        HostingLog.ComponentFailed(_log, component, reason, exception);
         _stop.Cancel();
     }
 

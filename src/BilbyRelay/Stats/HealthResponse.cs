@@ -13,10 +13,11 @@ internal sealed class HealthResponse
         TotalTunnels = snapshot.TotalTunnels;
         ActiveTunnels = snapshot.ActiveTunnels;
         Manager = snapshot.Manager;
+        Failure = snapshot.Failure;
     }
 
-    /// <summary>Always <c>ok</c>: a relay that can answer is healthy.</summary>
-    public string Status => "ok";
+    /// <summary><c>ok</c>, or <c>unavailable</c> (with status 503) once a part of the relay has failed.</summary>
+    public string Status => Failure is null ? "ok" : "unavailable";
 
     public string Version { get; }
 
@@ -30,4 +31,7 @@ internal sealed class HealthResponse
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ManagerLinkSnapshot? Manager { get; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public HealthFailure? Failure { get; }
 }

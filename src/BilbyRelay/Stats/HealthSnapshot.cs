@@ -13,4 +13,7 @@ internal sealed class HealthSnapshot
 
     /// <summary>Null when no manager is configured; the field is then omitted from the body.</summary>
     public ManagerLinkSnapshot? Manager { get; init; }
+
+    /// <summary>Null while the relay serves; set once a part of it has failed and the process is on its way out.</summary>
+    public HealthFailure? Failure { get; init; }
 }

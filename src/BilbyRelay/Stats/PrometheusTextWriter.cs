@@ -40,6 +40,25 @@ internal static class PrometheusTextWriter
         WriteFamily(output, "bilbycast_relay_events_dropped_total"u8, "Events discarded because the bounded event queue was full."u8, Counter, metrics.EventsDroppedTotal);
         WriteFamily(output, "bilbycast_relay_buffered_bytes"u8, "Bytes held for edges: stream buffers, unacknowledged stream data and datagram queues."u8, Gauge, metrics.BufferedBytes);
         WriteFamily(output, "bilbycast_relay_max_buffered_bytes"u8, "The memory budget for buffered bytes (max_buffered_bytes)."u8, Gauge, metrics.MaxBufferedBytes);
+
+        var loops = metrics.Loops;
+        WriteLoopFamily(output, "bilbycast_relay_quic_packets_received_total"u8, "UDP datagrams received by the QUIC loop, dropped ones included."u8, loops, static l => l.PacketsReceived);
+        WriteLoopFamily(output, "bilbycast_relay_quic_packets_sent_total"u8, "QUIC packets sent by the QUIC loop."u8, loops, static l => l.PacketsSent);
+        WriteLoopFamily(output, "bilbycast_relay_quic_bytes_received_total"u8, "UDP payload bytes received by the QUIC loop."u8, loops, static l => l.BytesReceived);
+        WriteLoopFamily(output, "bilbycast_relay_quic_bytes_sent_total"u8, "UDP payload bytes sent by the QUIC loop."u8, loops, static l => l.BytesSent);
+        WriteLoopFamily(output, "bilbycast_relay_quic_receive_errors_total"u8, "UDP receive calls that failed."u8, loops, static l => l.ReceiveErrors);
+        WriteLoopFamily(output, "bilbycast_relay_quic_receive_drops_total"u8, "Received datagrams dropped before reaching a connection (truncated, not QUIC, unroutable, refused)."u8, loops, static l => l.ReceiveDrops);
+        WriteLoopFamily(output, "bilbycast_relay_quic_send_drops_total"u8, "Packets not sent: offered while earlier ones waited for the socket, or refused by a socket error."u8, loops, static l => l.SendDrops);
+        WriteLoopFamily(output, "bilbycast_relay_quic_send_waits_total"u8, "Times the socket send buffer was full and packets waited for it to become writable."u8, loops, static l => l.SendWaits);
+        WriteHeader(output, "bilbycast_relay_quic_loop_busy_seconds_total"u8, "Seconds the QUIC loop spent working rather than waiting; its rate is the busy fraction."u8, Counter);
+        foreach (LoopMetrics loop in loops)
+        {
+            WriteLoopSampleName(output, "bilbycast_relay_quic_loop_busy_seconds_total"u8, loop);
+            WriteSeconds(output, loop.BusySeconds);
+        }
+
+        WriteLoopFamily(output, "bilbycast_relay_quic_handshakes_completed_total"u8, "QUIC handshakes completed with edges."u8, loops, static l => l.HandshakesCompleted);
+        WriteLoopFamily(output, "bilbycast_relay_quic_handshakes_failed_total"u8, "QUIC connections that ended before their handshake completed."u8, loops, static l => l.HandshakesFailed);
     }
 
     private static ReadOnlySpan<byte> Gauge => "gauge"u8;
@@ -67,6 +86,24 @@ internal static class PrometheusTextWriter
         }
     }
 
+    private static void WriteLoopFamily(IBufferWriter<byte> output, ReadOnlySpan<byte> name, ReadOnlySpan<byte> help, IReadOnlyList<LoopMetrics> loops, Func<LoopMetrics, long> value)
+    {
+        WriteHeader(output, name, help, Counter);
+        foreach (LoopMetrics loop in loops)
+        {
+            WriteLoopSampleName(output, name, loop);
+            WriteValue(output, value(loop));
+        }
+    }
+
+    private static void WriteLoopSampleName(IBufferWriter<byte> output, ReadOnlySpan<byte> name, in LoopMetrics loop)
+    {
+        output.Write(name);
+        output.Write("{loop=\""u8);
+        WriteLabelValue(output, loop.Loop);
+        output.Write("\"} "u8);
+    }
+
     private static void WriteHeader(IBufferWriter<byte> output, ReadOnlySpan<byte> name, ReadOnlySpan<byte> help, ReadOnlySpan<byte> type)
     {
         output.Write("# HELP "u8);
@@ -84,6 +121,15 @@ internal static class PrometheusTextWriter
     {
         Span<byte> span = output.GetSpan(21);
         Utf8Formatter.TryFormat(value, span, out int written);
+        span[written] = (byte)'\n';
+        output.Advance(written + 1);
+    }
+
+    /// <summary>Fixed-point with microseconds: no exponent, and finer than any scrape interval needs.</summary>
+    private static void WriteSeconds(IBufferWriter<byte> output, double seconds)
+    {
+        Span<byte> span = output.GetSpan(32);
+        Utf8Formatter.TryFormat(seconds, span, out int written, new StandardFormat('F', 6));
         span[written] = (byte)'\n';
         output.Advance(written + 1);
     }

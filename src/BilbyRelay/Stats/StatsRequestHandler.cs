@@ -64,8 +64,11 @@ internal sealed class StatsRequestHandler
             case StatsRoute.Health:
                 if (RequireGetOrHead(in head, keepAlive, body, output))
                 {
-                    body.WriteJson(new HealthResponse(_version, _source.GetHealth()), StatsJsonContext.Default.HealthResponse);
-                    WriteOk(HttpResponseWriter.JsonContentType, in head, keepAlive, body, output);
+                    var health = _source.GetHealth();
+                    body.WriteJson(new HealthResponse(_version, health), StatsJsonContext.Default.HealthResponse);
+
+                    // 503 takes a failed relay out of load balancers and tells orchestrators before the process exits.
+                    WriteBody(health.Failure is null ? 200 : 503, HttpResponseWriter.JsonContentType, in head, keepAlive, body, output);
                 }
 
                 break;
@@ -178,9 +181,12 @@ internal sealed class StatsRequestHandler
         return false;
     }
 
-    private static void WriteOk(ReadOnlySpan<byte> contentType, in HttpRequestHead head, bool keepAlive, ResponseBodyBuffer body, IBufferWriter<byte> output)
+    private static void WriteOk(ReadOnlySpan<byte> contentType, in HttpRequestHead head, bool keepAlive, ResponseBodyBuffer body, IBufferWriter<byte> output) =>
+        WriteBody(200, contentType, in head, keepAlive, body, output);
+
+    private static void WriteBody(int statusCode, ReadOnlySpan<byte> contentType, in HttpRequestHead head, bool keepAlive, ResponseBodyBuffer body, IBufferWriter<byte> output)
     {
-        HttpResponseWriter.WriteHead(output, 200, contentType, body.Length, keepAlive, head.IsHttp11);
+        HttpResponseWriter.WriteHead(output, statusCode, contentType, body.Length, keepAlive, head.IsHttp11);
         if (head.Method != HttpMethodKind.Head)
         {
             output.Write(body.WrittenSpan);

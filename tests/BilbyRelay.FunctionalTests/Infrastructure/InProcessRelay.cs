@@ -5,6 +5,7 @@ using BilbyRelay.Core.Diagnostics;
 using BilbyRelay.Core.Events;
 using BilbyRelay.Core.Relay;
 using BilbyRelay.Edges;
+using BilbyRelay.Hosting;
 using BilbyRelay.EdgeSimulator;
 using BilbyRelay.Quic;
 
@@ -17,14 +18,16 @@ namespace BilbyRelay.FunctionalTests.Infrastructure;
 internal sealed class InProcessRelay : IAsyncDisposable
 {
     private readonly EdgeListenerComponent _listener;
+    private readonly RelayLifetime _lifetime;
     private readonly EventRecorder _events;
 
-    private InProcessRelay(RelayServer relay, EdgeListenerComponent listener, QuicMemoryBudget budget, int loops)
+    private InProcessRelay(RelayServer relay, EdgeListenerComponent listener, RelayLifetime lifetime, QuicMemoryBudget budget, int loops)
     {
         Relay = relay;
         Budget = budget;
         Loops = loops;
         _listener = listener;
+        _lifetime = lifetime;
         _events = new EventRecorder(relay.Events);
     }
 
@@ -62,9 +65,10 @@ internal sealed class InProcessRelay : IAsyncDisposable
             EventQueueCapacity = config.EventQueueCapacity,
         });
         var budget = new QuicMemoryBudget(config.MaxBufferedBytes);
-        var listener = new EdgeListenerComponent(relay, RelayComposition.QuicOptions(config, log, budget), log);
+        var lifetime = new RelayLifetime(log);
+        var listener = new EdgeListenerComponent(relay, RelayComposition.QuicOptions(config, log, budget), log, lifetime);
         await listener.StartAsync(CancellationToken.None);
-        return new InProcessRelay(relay, listener, budget, config.QuicThreads);
+        return new InProcessRelay(relay, listener, lifetime, budget, config.QuicThreads);
     }
 
     public Task<SimulatedEdge> ConnectEdgeAsync(SimulatedEdgeOptions? options = null) =>
@@ -75,5 +79,6 @@ internal sealed class InProcessRelay : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TestTimeouts.Default);
         await _listener.StopAsync(timeout.Token);
         _events.Dispose();
+        _lifetime.Dispose();
     }
 }

@@ -183,9 +183,18 @@ internal sealed partial class PublishedRelay : IAsyncDisposable
     }
 
     /// <summary>Sends SIGTERM and returns the exit code once the process has exited.</summary>
-    public async Task<int> TerminateAsync()
+    public Task<int> TerminateAsync()
     {
-        ProcessSignals.Send(_process.Id, PosixSignal.SIGTERM);
+        Signal(PosixSignal.SIGTERM);
+        return WaitForExitAsync();
+    }
+
+    /// <summary>Sends <paramref name="signal"/>; a raw Linux number for signals <see cref="PosixSignal"/> does not name.</summary>
+    public void Signal(PosixSignal signal) => ProcessSignals.Send(_process.Id, signal);
+
+    /// <summary>The exit code, once the process has exited on its own.</summary>
+    public async Task<int> WaitForExitAsync()
+    {
         await _process.WaitForExitAsync(TestTimeouts.Token());
         return _process.ExitCode;
     }

@@ -186,7 +186,7 @@ public sealed class RelayCommandTests : IDisposable
 
         var running = run.RunAsync(CancellationToken.None);
         await run.Error.WaitForAsync("Relay ready").WaitAsync(TimeSpan.FromSeconds(30));
-        lifetime!.Fail("engine", new IOException("loop thread died"));
+        lifetime!.Fail("engine", "loop thread died", new IOException("loop thread died"));
         var exitCode = await running.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(ExitCodes.RuntimeFailure, exitCode);

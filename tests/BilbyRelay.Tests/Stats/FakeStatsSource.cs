@@ -12,6 +12,8 @@ internal sealed class FakeStatsSource : IStatsSource
 
     public ManagerLinkSnapshot? Manager { get; set; }
 
+    public HealthFailure? Failure { get; set; }
+
     public bool FailReads { get; set; }
 
     public ConcurrentQueue<Guid> DeleteRequests { get; } = new();
@@ -23,6 +25,7 @@ internal sealed class FakeStatsSource : IStatsSource
         TotalTunnels = 2,
         ActiveTunnels = 1,
         Manager = Manager,
+        Failure = Failure,
     };
 
     public IReadOnlyList<TunnelInfo> GetTunnels()
@@ -92,6 +95,24 @@ internal sealed class FakeStatsSource : IStatsSource
         StreamRefusals = [new("bad_header", 6), new("unknown_tunnel", 0)],
         EventQueueDepth = 12,
         EventsDroppedTotal = 13,
+        Loops =
+        [
+            new LoopMetrics
+            {
+                Loop = "0.0.0.0:4433",
+                PacketsReceived = 21,
+                PacketsSent = 22,
+                BytesReceived = 23,
+                BytesSent = 24,
+                ReceiveErrors = 25,
+                ReceiveDrops = 26,
+                SendDrops = 27,
+                BusySeconds = 1.5,
+                HandshakesCompleted = 28,
+                HandshakesFailed = 29,
+            },
+            new LoopMetrics { Loop = "[::]:4433", BusySeconds = 0.000_002 },
+        ],
     };
 
     public DeleteTunnelResult DeleteTunnel(Guid tunnelId)

@@ -35,6 +35,17 @@ public sealed class PrometheusTextWriterTests
         ["bilbycast_relay_events_dropped_total"] = "counter",
         ["bilbycast_relay_buffered_bytes"] = "gauge",
         ["bilbycast_relay_max_buffered_bytes"] = "gauge",
+        ["bilbycast_relay_quic_packets_received_total"] = "counter",
+        ["bilbycast_relay_quic_packets_sent_total"] = "counter",
+        ["bilbycast_relay_quic_bytes_received_total"] = "counter",
+        ["bilbycast_relay_quic_bytes_sent_total"] = "counter",
+        ["bilbycast_relay_quic_receive_errors_total"] = "counter",
+        ["bilbycast_relay_quic_receive_drops_total"] = "counter",
+        ["bilbycast_relay_quic_send_drops_total"] = "counter",
+        ["bilbycast_relay_quic_send_waits_total"] = "counter",
+        ["bilbycast_relay_quic_loop_busy_seconds_total"] = "counter",
+        ["bilbycast_relay_quic_handshakes_completed_total"] = "counter",
+        ["bilbycast_relay_quic_handshakes_failed_total"] = "counter",
     };
 
     [Fact]
@@ -74,6 +85,28 @@ public sealed class PrometheusTextWriterTests
         Assert.Contains("bilbycast_relay_stream_refusals_total{reason=\"unknown_tunnel\"} 0", lines);
         Assert.Contains("bilbycast_relay_event_queue_depth 12", lines);
         Assert.Contains("bilbycast_relay_events_dropped_total 13", lines);
+    }
+
+    [Fact]
+    public void Write_EmitsEveryLoopCounterUnderItsLoopLabel()
+    {
+        string text = Render("1.2.3", new FakeStatsSource().GetMetrics());
+
+        string[] lines = text.Split('\n');
+        Assert.Contains("bilbycast_relay_quic_packets_received_total{loop=\"0.0.0.0:4433\"} 21", lines);
+        Assert.Contains("bilbycast_relay_quic_packets_sent_total{loop=\"0.0.0.0:4433\"} 22", lines);
+        Assert.Contains("bilbycast_relay_quic_bytes_received_total{loop=\"0.0.0.0:4433\"} 23", lines);
+        Assert.Contains("bilbycast_relay_quic_bytes_sent_total{loop=\"0.0.0.0:4433\"} 24", lines);
+        Assert.Contains("bilbycast_relay_quic_receive_errors_total{loop=\"0.0.0.0:4433\"} 25", lines);
+        Assert.Contains("bilbycast_relay_quic_receive_drops_total{loop=\"0.0.0.0:4433\"} 26", lines);
+        Assert.Contains("bilbycast_relay_quic_send_drops_total{loop=\"0.0.0.0:4433\"} 27", lines);
+        Assert.Contains("bilbycast_relay_quic_loop_busy_seconds_total{loop=\"0.0.0.0:4433\"} 1.500000", lines);
+        Assert.Contains("bilbycast_relay_quic_handshakes_completed_total{loop=\"0.0.0.0:4433\"} 28", lines);
+        Assert.Contains("bilbycast_relay_quic_handshakes_failed_total{loop=\"0.0.0.0:4433\"} 29", lines);
+
+        // Every loop has a series in every family, zeros included; busy time is fixed-point, never in exponent form.
+        Assert.Contains("bilbycast_relay_quic_loop_busy_seconds_total{loop=\"[::]:4433\"} 0.000002", lines);
+        Assert.Contains("bilbycast_relay_quic_send_drops_total{loop=\"[::]:4433\"} 0", lines);
     }
 
     [Fact]

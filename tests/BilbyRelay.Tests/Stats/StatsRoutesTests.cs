@@ -45,6 +45,39 @@ public sealed class StatsRoutesTests
     }
 
     [Fact]
+    public async Task Health_AfterAFailure_Answers503WithTheReasonAndTheUsualFields()
+    {
+        var source = new FakeStatsSource { Failure = new HealthFailure("quic", "QUIC loop on 0.0.0.0:4433 failed: boom") };
+        await using StatsTestServer server = await StatsTestServer.StartAsync(source: source);
+        using HttpClient client = server.CreateClient();
+
+        using HttpResponseMessage response = await client.GetAsync("/health");
+        using HttpResponseMessage head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/health"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, head.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        JsonElement root = body.RootElement;
+        Assert.Equal("unavailable", root.GetProperty("status").GetString());
+        Assert.Equal("quic", root.GetProperty("failure").GetProperty("component").GetString());
+        Assert.Equal("QUIC loop on 0.0.0.0:4433 failed: boom", root.GetProperty("failure").GetProperty("reason").GetString());
+        Assert.Equal("9.8.7-test", root.GetProperty("version").GetString());
+        Assert.Equal(2, root.GetProperty("connected_edges").GetInt64());
+    }
+
+    [Fact]
+    public async Task Health_WhileHealthy_HasNoFailureField()
+    {
+        await using StatsTestServer server = await StatsTestServer.StartAsync();
+        using HttpClient client = server.CreateClient();
+
+        using JsonDocument body = JsonDocument.Parse(await client.GetStringAsync("/health"));
+
+        Assert.False(body.RootElement.TryGetProperty("failure", out _), "failure must be omitted while the relay serves");
+    }
+
+    [Fact]
     public async Task Health_WithTokenConfigured_IsPublic()
     {
         await using StatsTestServer server = await StatsTestServer.StartAsync(StatsTestServer.WithToken);
