@@ -21,7 +21,7 @@ namespace BilbyRelay.Quic;
 public sealed class IdleMemoryReleaser : IDisposable
 {
     /// <summary>Checks as often as the pool evicts.</summary>
-    internal static readonly TimeSpan CheckPeriod = PinnedBlockMemoryPool.EvictionPeriod;
+    internal static readonly TimeSpan CheckPeriod = NativeBlockMemoryPool.EvictionPeriod;
 
     /// <summary>Less garbage than this is not worth a full GC.</summary>
     internal const long CollectAfterBytes = 4 * 1024 * 1024;
@@ -40,7 +40,7 @@ public sealed class IdleMemoryReleaser : IDisposable
 
     /// <summary>Watches this process's managed allocations and the stream block pool; <paramref name="time"/> drives the checks.</summary>
     public IdleMemoryReleaser(TimeProvider time)
-        : this(time, static () => GC.GetTotalAllocatedBytes(), static () => PinnedBlockMemoryPool.Instance.BytesEvicted, CollectManaged, TrimNative)
+        : this(time, static () => GC.GetTotalAllocatedBytes(), static () => NativeBlockMemoryPool.Instance.BytesEvicted, CollectManaged, TrimNative)
     {
     }
 

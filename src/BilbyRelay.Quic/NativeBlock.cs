@@ -10,7 +10,7 @@ namespace BilbyRelay.Quic;
 /// region behind that the GC may not compact.
 /// </summary>
 /// <remarks>
-/// Owned by <see cref="PinnedBlockMemoryPool"/>, which frees it (<see cref="Free"/>) when it evicts it or does not keep
+/// Owned by <see cref="NativeBlockMemoryPool"/>, which frees it (<see cref="Free"/>) when it evicts it or does not keep
 /// it. A block whose lease is lost is freed by the finalizer instead of leaking.
 /// </remarks>
 internal sealed unsafe class NativeBlock : MemoryManager<byte>
@@ -24,8 +24,8 @@ internal sealed unsafe class NativeBlock : MemoryManager<byte>
     }
 
     // CA2015 warns that a span may outlive its manager. Spans of a block are only taken through a live lease (the pipe
-    // segment holds it), and ngtcp2's pointers only into a live pipe, exactly as with the pinned arrays this replaces;
-    // the finalizer only frees a block whose lease was lost, which a pinned array would have let the GC collect.
+    // segment holds it), and ngtcp2's pointers only point into a live pipe; the finalizer only frees a block whose
+    // lease was lost, which no pipe or ngtcp2 pointer can still reach.
     [SuppressMessage("Reliability", "CA2015:Do not define finalizers for types derived from MemoryManager<T>", Justification = "See above.")]
     ~NativeBlock() => Free();
 

@@ -8,7 +8,7 @@ namespace BilbyRelay.Quic;
 
 /// <summary>
 /// Send side. The loop is the output pipe's only reader: it hands unsent bytes to ngtcp2 by pointer (the pool's
-/// blocks are pinned) and advances the pipe only when ngtcp2 reports them acknowledged, which is what releases
+/// blocks never move) and advances the pipe only when ngtcp2 reports them acknowledged, which is what releases
 /// memory and un-pauses the writer.
 /// </summary>
 public sealed unsafe partial class QuicStream

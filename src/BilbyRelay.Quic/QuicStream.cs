@@ -42,12 +42,12 @@ public sealed partial class QuicStream : IDuplexPipe, ILoopWorkItem, IWithheldCr
         CanRead = IsBidirectional || !IsLocallyInitiated;
         CanWrite = IsBidirectional || IsLocallyInitiated;
 
-        var pool = PinnedBlockMemoryPool.Instance;
+        var pool = NativeBlockMemoryPool.Instance;
         // Receive side: never pauses the loop; flow control already bounds what the peer may send.
         _receivePipe = new Pipe(new PipeOptions(pool, pauseWriterThreshold: 0, resumeWriterThreshold: 0,
-            minimumSegmentSize: PinnedBlockMemoryPool.BlockSize, useSynchronizationContext: false));
+            minimumSegmentSize: NativeBlockMemoryPool.BlockSize, useSynchronizationContext: false));
         _sendPipe = new Pipe(new PipeOptions(pool, pauseWriterThreshold: sendBufferLimit, resumeWriterThreshold: sendBufferLimit / 2,
-            minimumSegmentSize: PinnedBlockMemoryPool.BlockSize, useSynchronizationContext: false));
+            minimumSegmentSize: NativeBlockMemoryPool.BlockSize, useSynchronizationContext: false));
         _input = new StreamInputReader(this, _receivePipe.Reader);
         _output = new StreamOutputWriter(this, _sendPipe.Writer);
         if (!CanRead)

@@ -4,15 +4,15 @@ using Xunit;
 
 namespace BilbyRelay.Quic.Tests.Memory;
 
-public sealed class PinnedBlockMemoryPoolTests
+public sealed class NativeBlockMemoryPoolTests
 {
     private const int Burst = 64;
-    private static readonly TimeSpan Period = PinnedBlockMemoryPool.EvictionPeriod;
+    private static readonly TimeSpan Period = NativeBlockMemoryPool.EvictionPeriod;
 
     [Fact]
     public void NewPool_RetainsNothing()
     {
-        using var pool = new PinnedBlockMemoryPool(new ManualTimeProvider());
+        using var pool = new NativeBlockMemoryPool(new ManualTimeProvider());
 
         Assert.Equal(0, pool.RetainedBlocks);
     }
@@ -21,7 +21,7 @@ public sealed class PinnedBlockMemoryPoolTests
     public void BlocksRetainedAfterBurst_AreReleasedAfterIdlePeriods()
     {
         var time = new ManualTimeProvider();
-        using var pool = new PinnedBlockMemoryPool(time);
+        using var pool = new NativeBlockMemoryPool(time);
         ReturnAll(RentBlocks(pool, Burst));
         Assert.Equal(Burst, pool.RetainedBlocks);
 
@@ -35,14 +35,14 @@ public sealed class PinnedBlockMemoryPoolTests
         Assert.Equal(Burst, afterFirstPeriod);
         Assert.Equal(Burst / 4, afterSecondPeriod);
         Assert.Equal(0, pool.RetainedBlocks);
-        Assert.Equal((long)Burst * PinnedBlockMemoryPool.BlockSize, pool.BytesEvicted);
+        Assert.Equal((long)Burst * NativeBlockMemoryPool.BlockSize, pool.BytesEvicted);
     }
 
     [Fact]
     public void LeasedBlocks_AreNeverEvictedAndStayUsable()
     {
         var time = new ManualTimeProvider();
-        using var pool = new PinnedBlockMemoryPool(time);
+        using var pool = new NativeBlockMemoryPool(time);
         var leased = RentBlocks(pool, Burst);
         for (var i = 0; i < leased.Length; i++)
         {
@@ -65,7 +65,7 @@ public sealed class PinnedBlockMemoryPoolTests
     public void BlocksReusedEveryPeriod_AreKept()
     {
         var time = new ManualTimeProvider();
-        using var pool = new PinnedBlockMemoryPool(time);
+        using var pool = new NativeBlockMemoryPool(time);
         ReturnAll(RentBlocks(pool, Burst));
         time.Advance(Period);
 
@@ -83,7 +83,7 @@ public sealed class PinnedBlockMemoryPoolTests
     public void PartlyUsedPool_EvictsOnlyFromTheUnusedPart()
     {
         var time = new ManualTimeProvider();
-        using var pool = new PinnedBlockMemoryPool(time);
+        using var pool = new NativeBlockMemoryPool(time);
         ReturnAll(RentBlocks(pool, Burst));
         time.Advance(Period);
 
@@ -98,7 +98,7 @@ public sealed class PinnedBlockMemoryPoolTests
     public void BurstAfterEviction_GetsFullBlocksAgain()
     {
         var time = new ManualTimeProvider();
-        using var pool = new PinnedBlockMemoryPool(time);
+        using var pool = new NativeBlockMemoryPool(time);
         ReturnAll(RentBlocks(pool, Burst));
         time.Advance(Period * 20);
         Assert.Equal(0, pool.RetainedBlocks);
@@ -106,7 +106,7 @@ public sealed class PinnedBlockMemoryPoolTests
         var burst = RentBlocks(pool, Burst * 2);
         foreach (var lease in burst)
         {
-            Assert.Equal(PinnedBlockMemoryPool.BlockSize, lease.Memory.Length);
+            Assert.Equal(NativeBlockMemoryPool.BlockSize, lease.Memory.Length);
             lease.Memory.Span.Fill(0xA5);
         }
 
@@ -117,8 +117,8 @@ public sealed class PinnedBlockMemoryPoolTests
     [Fact]
     public void LargeRequest_GetsABlockOfItsOwnThatIsNotRetained()
     {
-        using var pool = new PinnedBlockMemoryPool(new ManualTimeProvider());
-        var size = (PinnedBlockMemoryPool.BlockSize * 4) + 1;
+        using var pool = new NativeBlockMemoryPool(new ManualTimeProvider());
+        var size = (NativeBlockMemoryPool.BlockSize * 4) + 1;
 
         var lease = pool.Rent(size);
         lease.Memory.Span.Fill(0x5A);
@@ -134,7 +134,7 @@ public sealed class PinnedBlockMemoryPoolTests
     public void DisposedPool_StopsEvicting()
     {
         var time = new ManualTimeProvider();
-        var pool = new PinnedBlockMemoryPool(time);
+        var pool = new NativeBlockMemoryPool(time);
         ReturnAll(RentBlocks(pool, Burst));
         pool.Dispose();
 
@@ -144,8 +144,8 @@ public sealed class PinnedBlockMemoryPoolTests
         Assert.Equal(0, pool.RetainedBlocks);
     }
 
-    private static IMemoryOwner<byte>[] RentBlocks(PinnedBlockMemoryPool pool, int count) =>
-        Enumerable.Range(0, count).Select(_ => pool.Rent(PinnedBlockMemoryPool.BlockSize)).ToArray();
+    private static IMemoryOwner<byte>[] RentBlocks(NativeBlockMemoryPool pool, int count) =>
+        Enumerable.Range(0, count).Select(_ => pool.Rent(NativeBlockMemoryPool.BlockSize)).ToArray();
 
     private static void ReturnAll(IMemoryOwner<byte>[] leases)
     {

@@ -16,7 +16,7 @@ namespace BilbyRelay.Quic;
 /// still references can be evicted. Evicted blocks are freed at once; malloc hands their pages back to the OS when
 /// <see cref="IdleMemoryReleaser"/> trims its arenas.
 /// </remarks>
-internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
+internal sealed class NativeBlockMemoryPool : MemoryPool<byte>
 {
     internal const int BlockSize = 16 * 1024;
     private const int MaxRetainedBlocks = 8192;
@@ -34,12 +34,12 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
     private int _lowWater;
     private long _bytesEvicted;
 
-    internal PinnedBlockMemoryPool(TimeProvider time)
+    internal NativeBlockMemoryPool(TimeProvider time)
     {
-        _evictionTimer = time.CreateTimer(static pool => ((PinnedBlockMemoryPool)pool!).EvictIdleBlocks(), this, EvictionPeriod, EvictionPeriod);
+        _evictionTimer = time.CreateTimer(static pool => ((NativeBlockMemoryPool)pool!).EvictIdleBlocks(), this, EvictionPeriod, EvictionPeriod);
     }
 
-    internal static PinnedBlockMemoryPool Instance { get; } = new(TimeProvider.System);
+    internal static NativeBlockMemoryPool Instance { get; } = new(TimeProvider.System);
 
     public override int MaxBufferSize => int.MaxValue;
 
@@ -116,7 +116,7 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
     }
 
     /// <summary>One rental: returns its block exactly once however often it is disposed.</summary>
-    private sealed class Lease(PinnedBlockMemoryPool? owner, NativeBlock block) : IMemoryOwner<byte>
+    private sealed class Lease(NativeBlockMemoryPool? owner, NativeBlock block) : IMemoryOwner<byte>
     {
         private NativeBlock? _block = block;
 
