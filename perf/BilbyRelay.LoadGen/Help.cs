@@ -18,7 +18,8 @@ internal static class Help
           relay-memory           --streams streams (--bytes, --seconds) and max-rate datagrams (--dgram-seconds)
                                  at once, then the relay's VmRSS 5, 10, 20 and 30 s after the load, edges connected
           relay-stalled          stalled receivers: --stalled-pairs senders each write into --streams streams for
-                                 --seconds into a receiver that accepts them and never reads, one healthy tunnel
+                                 --seconds (and on until every sender is blocked, at most --settle-seconds more)
+                                 into a receiver that accepts them and never reads, one healthy tunnel
                                  alongside (and alone for --solo-seconds before); relay RSS peak, bytes accepted per
                                  sender, ping/pong and a 1 MiB stream on a second tunnel per stalled sender, healthy
                                  throughput vs solo, buffered bytes and datagram drops from /metrics, relay RSS 30 s
@@ -43,7 +44,7 @@ internal static class Help
           --rates 5000,20000,50000,max --dgram-seconds 5 --payload 1316
           --handshakes 500 --handshake-seconds 5 --concurrency 16
           --tunnels 1000         binds: tunnels bound by two edges
-          --stalled-pairs 20 (attack 200) --streams 8 --seconds 10 --solo-seconds 5    stalled, attack
+          --stalled-pairs 20 (attack 200) --streams 8 --seconds 10 --settle-seconds 20 --solo-seconds 5
           --datagrams            stalled: also max-rate datagrams into the stalled tunnels (always on in attack)
           --max-buffered-bytes N sets the spawned relay's BILBYRELAY_MAX_BUFFERED_BYTES (attack: 256M)
           --rss-limit 4G         stalled, attack: stop the senders early if the relay's RSS passes this

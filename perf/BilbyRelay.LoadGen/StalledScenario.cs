@@ -30,6 +30,7 @@ public static class StalledScenario
         var pairs = options.Int("stalled-pairs", attack ? AttackPairs : 20);
         var streams = options.Int("streams", 8);
         var seconds = options.Double("seconds", 10);
+        var settleSeconds = options.Double("settle-seconds", 20);
         var soloSeconds = options.Double("solo-seconds", 5);
         var rssLimitMiB = options.Bytes("rss-limit", 4L << 30) / 1048576.0;
         string[] tunnelArgs =
@@ -63,13 +64,14 @@ public static class StalledScenario
                     "stalled-senders", .. tunnelArgs,
                     "--streams", streams.ToString(CultureInfo.InvariantCulture),
                     "--seconds", seconds.ToString(CultureInfo.InvariantCulture),
+                    "--settle-seconds", settleSeconds.ToString(CultureInfo.InvariantCulture),
                     .. attack || options.Has("datagrams") ? ["--datagrams", "--payload", options.Int("payload", 1316).ToString(CultureInfo.InvariantCulture)] : Array.Empty<string>(),
                 ];
                 var senders = ChildProcess.StartSelf(senderArgs);
                 helpers.Add(senders);
                 await senders.WaitForLineAsync("STALLING", s_childTimeout).ConfigureAwait(false);
                 await Scenarios.GoodputAsync(healthy, report, peers, "healthy_during_stall", 1, HealthyBytes, seconds).ConfigureAwait(false);
-                var result = await WaitForResultAsync(senders, sampler, rssLimitMiB, seconds, report).ConfigureAwait(false);
+                var result = await WaitForResultAsync(senders, sampler, rssLimitMiB, seconds + settleSeconds, report).ConfigureAwait(false);
 
                 report.Add("relay_rss_end_of_stall_MiB", ProcStats.Memory(relayPid).RssMiB);
                 ReportMetrics(await StatsEndpoint.ScrapeMetricsAsync(api, TimeSpan.FromSeconds(5)).ConfigureAwait(false), report);
@@ -140,6 +142,14 @@ public static class StalledScenario
 
     private static void ReportSenders(StalledSendersResult result, RunReport report)
     {
+        report.Add("stalled_all_senders_blocked", result.AllBlocked ? 1 : 0);
+        report.Add("stalled_last_accepted_write_s", result.LastWriteSeconds);
+        report.Add("stalled_write_phase_s", result.WriteSeconds);
+        if (!result.AllBlocked)
+        {
+            report.Note("writes into the stalled tunnels still completed at the end: the relay had not stopped every sender, so the probes ran before the stall was complete");
+        }
+
         AddStat(report, "stalled_accepted_MB_per_sender", result.AcceptedBytes.Select(b => b / 1e6));
         var pongs = result.PongMs.Where(ms => ms >= 0).ToList();
         report.Add("stalled_senders_with_pong", pongs.Count);

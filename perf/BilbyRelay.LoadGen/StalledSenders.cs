@@ -10,7 +10,8 @@ namespace BilbyRelay.LoadGen;
 /// <summary>
 /// <c>stalled-senders</c>: the sending side of the stalled probe, in its own process. Each sender is one edge that
 /// binds a stalled tunnel and a second tunnel as ingress, prints <c>STALLING</c>, writes into --streams streams of the
-/// stalled tunnel as fast as QUIC allows for --seconds, then (the stall still in place) sends a <c>ping</c> and moves
+/// stalled tunnel as fast as QUIC allows for --seconds and on until no write has completed for a second (every sender
+/// blocked; at most --settle-seconds more), then (the stall still in place) sends a <c>ping</c> and moves
 /// --second-bytes through a new stream of its second tunnel. Prints <c>RESULT {json}</c> and stays connected until
 /// SIGTERM, so the relay keeps holding what it accepted until the parent lets the edges leave.
 /// </summary>
@@ -23,6 +24,9 @@ public static class StalledSenders
     public const long SendBufferPerStream = 256 * 1024;
 
     private const int WriteChunk = 64 * 1024;
+
+    /// <summary>No completed write for this long means every stalled stream is blocked by the relay's flow control.</summary>
+    private const long QuietMillisecondsWhenBlocked = 1000;
     private static readonly TimeSpan s_bindTimeout = TimeSpan.FromSeconds(20);
 
     public static async Task<int> RunAsync(Options options)
@@ -37,6 +41,7 @@ public static class StalledSenders
 
         var streams = options.Int("streams", 8);
         var stallSeconds = options.Double("seconds", 10);
+        var settleSeconds = options.Double("settle-seconds", 20);
         var probeTimeout = TimeSpan.FromSeconds(options.Double("probe-timeout", 5));
         var edgeOptions = new SimulatedEdgeOptions { Transport = new QuicTransportSettings { StreamSendBufferLimit = SendBufferPerStream } };
         var edges = new List<SimulatedEdge>();
@@ -51,12 +56,18 @@ public static class StalledSenders
 
             Console.WriteLine("STALLING");
             var result = new StalledSendersResult();
-            using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(stallSeconds)))
+            using (var stop = new CancellationTokenSource())
             {
                 var flood = options.Has("datagrams")
                     ? DatagramFlood.StartAsync(edges, stalledTunnels, options.Int("payload", 1316), stallSeconds)
                     : Task.FromResult((Accepted: 0L, Refused: 0L));
-                var written = await Task.WhenAll(edges.Select((edge, i) => WriteStreamsAsync(edge, stalledTunnels[i], streams, stop.Token))).ConfigureAwait(false);
+                var clock = new WriteClock();
+                var writing = Task.WhenAll(edges.Select((edge, i) => WriteStreamsAsync(edge, stalledTunnels[i], streams, clock, stop.Token)));
+                result.AllBlocked = await WaitUntilBlockedAsync(clock, stallSeconds, settleSeconds).ConfigureAwait(false);
+                result.WriteSeconds = clock.Elapsed.TotalSeconds;
+                result.LastWriteSeconds = clock.LastWriteSeconds;
+                await stop.CancelAsync().ConfigureAwait(false);
+                var written = await writing.ConfigureAwait(false);
                 result.AcceptedBytes = written.Select(w => w.Bytes).ToArray();
                 result.StreamErrors = written.Sum(w => w.Errors);
                 (result.DatagramsAccepted, result.DatagramsRefused) = await flood.ConfigureAwait(false);
@@ -89,13 +100,13 @@ public static class StalledSenders
     }
 
     /// <summary>Writes into <paramref name="count"/> streams of one tunnel until stopped; returns the bytes whose flush completed.</summary>
-    private static async Task<(long Bytes, int Errors)> WriteStreamsAsync(SimulatedEdge edge, Guid tunnel, int count, CancellationToken stop)
+    private static async Task<(long Bytes, int Errors)> WriteStreamsAsync(SimulatedEdge edge, Guid tunnel, int count, WriteClock clock, CancellationToken stop)
     {
-        var perStream = await Task.WhenAll(Enumerable.Range(0, count).Select(_ => WriteStreamAsync(edge, tunnel, stop))).ConfigureAwait(false);
+        var perStream = await Task.WhenAll(Enumerable.Range(0, count).Select(_ => WriteStreamAsync(edge, tunnel, clock, stop))).ConfigureAwait(false);
         return (perStream.Sum(s => s.Bytes), perStream.Count(s => s.Failed));
     }
 
-    private static async Task<(long Bytes, bool Failed)> WriteStreamAsync(SimulatedEdge edge, Guid tunnel, CancellationToken stop)
+    private static async Task<(long Bytes, bool Failed)> WriteStreamAsync(SimulatedEdge edge, Guid tunnel, WriteClock clock, CancellationToken stop)
     {
         long written = 0;
         try
@@ -111,6 +122,7 @@ public static class StalledSenders
                 }
 
                 written += chunk;
+                clock.Wrote();
             }
         }
         catch (OperationCanceledException)
@@ -121,6 +133,42 @@ public static class StalledSenders
         {
             return (written, true);
         }
+    }
+
+    /// <summary>
+    /// Waits <paramref name="seconds"/>, then until no write completed for a second; false when writes still completed
+    /// <paramref name="settleSeconds"/> later (the relay kept accepting: not every sender was blocked).
+    /// </summary>
+    private static async Task<bool> WaitUntilBlockedAsync(WriteClock clock, double seconds, double settleSeconds)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(seconds)).ConfigureAwait(false);
+        var giveUp = Environment.TickCount64 + (long)(settleSeconds * 1000);
+        while (Environment.TickCount64 - clock.LastWriteTicks < QuietMillisecondsWhenBlocked)
+        {
+            if (Environment.TickCount64 >= giveUp)
+            {
+                return false;
+            }
+
+            await Task.Delay(100).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    /// <summary>When any stalled stream last completed a write, shared by all of them.</summary>
+    private sealed class WriteClock
+    {
+        private readonly long _startTicks = Environment.TickCount64;
+        private long _lastWriteTicks = Environment.TickCount64;
+
+        public long LastWriteTicks => Volatile.Read(ref _lastWriteTicks);
+
+        public double LastWriteSeconds => (LastWriteTicks - _startTicks) / 1000.0;
+
+        public TimeSpan Elapsed => TimeSpan.FromMilliseconds(Environment.TickCount64 - _startTicks);
+
+        public void Wrote() => Volatile.Write(ref _lastWriteTicks, Environment.TickCount64);
     }
 
     /// <summary>Round trip of a control-stream <c>ping</c> to its <c>pong</c> in ms; -1 when none came within the timeout.</summary>
@@ -175,6 +223,18 @@ public sealed class StalledSendersResult
     /// <summary>Time to move --second-bytes through a new stream on the second tunnel, ms; -1 when it failed.</summary>
     [JsonPropertyName("second_tunnel_ms")]
     public double[] SecondTunnelMs { get; set; } = [];
+
+    /// <summary>Whether every sender was blocked (no write completed for a second) when writing stopped.</summary>
+    [JsonPropertyName("all_blocked")]
+    public bool AllBlocked { get; set; }
+
+    /// <summary>Seconds from the first write until writing stopped.</summary>
+    [JsonPropertyName("write_seconds")]
+    public double WriteSeconds { get; set; }
+
+    /// <summary>Seconds from the first write to the last completed one: how long the relay kept accepting.</summary>
+    [JsonPropertyName("last_write_seconds")]
+    public double LastWriteSeconds { get; set; }
 
     /// <summary>Stalled streams the relay reset or completed while they were being written.</summary>
     [JsonPropertyName("stream_errors")]
