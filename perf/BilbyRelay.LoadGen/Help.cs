@@ -24,8 +24,8 @@ internal static class Help
                                  sender, ping/pong and a 1 MiB stream on a second tunnel per stalled sender, healthy
                                  throughput vs solo, buffered bytes and datagram drops from /metrics, relay RSS 30 s
                                  after every edge left (about a minute)
-          relay-attack           relay-stalled with 200 pairs, max-rate datagrams into the stalled tunnels and
-                                 --max-buffered-bytes 256M
+          relay-attack           relay-stalled with 200 pairs, --max-buffered-bytes 256M and, once the streams
+                                 are blocked, max-rate datagrams into the stalled tunnels for --dgram-seconds
           direct-server          the direct path's far side: sinks streams, echoes datagrams
                                  --listen 127.0.0.1:0   prints "LISTENING ip:port"
           relay-peer             edge B: binds --stream-tunnel UUID (tcp) and --dgram-tunnel UUID (udp) as
@@ -45,7 +45,8 @@ internal static class Help
           --handshakes 500 --handshake-seconds 5 --concurrency 16
           --tunnels 1000         binds: tunnels bound by two edges
           --stalled-pairs 20 (attack 200) --streams 8 --seconds 10 --settle-seconds 20 --solo-seconds 5
-          --datagrams            stalled: also max-rate datagrams into the stalled tunnels (always on in attack)
+          --datagrams --dgram-seconds 5   stalled: max-rate datagrams into the stalled tunnels once the streams
+                                 are blocked (always on in attack)
           --max-buffered-bytes N sets the spawned relay's BILBYRELAY_MAX_BUFFERED_BYTES (attack: 256M)
           --rss-limit 4G         stalled, attack: stop the senders early if the relay's RSS passes this
           --relay-api ip:port    with --relay: its stats endpoint (stalled, attack scrape /metrics)

@@ -9,7 +9,8 @@ namespace BilbyRelay.LoadGen;
 /// tunnel for --seconds while the receiving edge accepts the streams and never reads them; one healthy tunnel pair
 /// transfers alongside (and alone just before, for comparison). Measures what the relay holds meanwhile, whether the
 /// stalled senders' control streams and other tunnels still work, and what the relay gives back once every edge left.
-/// <c>attack</c>: the same with 200 pairs, max-rate datagrams into the stalled tunnels and max_buffered_bytes = 256 MiB.
+/// <c>attack</c>: the same with 200 pairs, max_buffered_bytes = 256 MiB and, once the streams are blocked, max-rate
+/// datagrams into the stalled tunnels.
 /// Relay path only; the senders and the receivers run as child processes (stalled-senders, stalled-peer).
 /// </summary>
 public static class StalledScenario
@@ -31,6 +32,8 @@ public static class StalledScenario
         var streams = options.Int("streams", 8);
         var seconds = options.Double("seconds", 10);
         var settleSeconds = options.Double("settle-seconds", 20);
+        var datagrams = attack || options.Has("datagrams");
+        var datagramSeconds = datagrams ? options.Double("dgram-seconds", 5) : 0;
         var soloSeconds = options.Double("solo-seconds", 5);
         var rssLimitMiB = options.Bytes("rss-limit", 4L << 30) / 1048576.0;
         string[] tunnelArgs =
@@ -65,13 +68,13 @@ public static class StalledScenario
                     "--streams", streams.ToString(CultureInfo.InvariantCulture),
                     "--seconds", seconds.ToString(CultureInfo.InvariantCulture),
                     "--settle-seconds", settleSeconds.ToString(CultureInfo.InvariantCulture),
-                    .. attack || options.Has("datagrams") ? ["--datagrams", "--payload", options.Int("payload", 1316).ToString(CultureInfo.InvariantCulture)] : Array.Empty<string>(),
+                    .. datagrams ? ["--datagrams", "--dgram-seconds", datagramSeconds.ToString(CultureInfo.InvariantCulture), "--payload", options.Int("payload", 1316).ToString(CultureInfo.InvariantCulture)] : Array.Empty<string>(),
                 ];
                 var senders = ChildProcess.StartSelf(senderArgs);
                 helpers.Add(senders);
                 await senders.WaitForLineAsync("STALLING", s_childTimeout).ConfigureAwait(false);
                 await Scenarios.GoodputAsync(healthy, report, peers, "healthy_during_stall", 1, HealthyBytes, seconds).ConfigureAwait(false);
-                var result = await WaitForResultAsync(senders, sampler, rssLimitMiB, seconds + settleSeconds, report).ConfigureAwait(false);
+                var result = await WaitForResultAsync(senders, sampler, rssLimitMiB, seconds + settleSeconds + datagramSeconds, report).ConfigureAwait(false);
 
                 report.Add("relay_rss_end_of_stall_MiB", ProcStats.Memory(relayPid).RssMiB);
                 ReportMetrics(await StatsEndpoint.ScrapeMetricsAsync(api, TimeSpan.FromSeconds(5)).ConfigureAwait(false), report);

@@ -11,7 +11,8 @@ namespace BilbyRelay.LoadGen;
 /// <c>stalled-senders</c>: the sending side of the stalled probe, in its own process. Each sender is one edge that
 /// binds a stalled tunnel and a second tunnel as ingress, prints <c>STALLING</c>, writes into --streams streams of the
 /// stalled tunnel as fast as QUIC allows for --seconds and on until no write has completed for a second (every sender
-/// blocked; at most --settle-seconds more), then (the stall still in place) sends a <c>ping</c> and moves
+/// blocked; at most --settle-seconds more), with --datagrams then floods the stalled tunnels with datagrams for
+/// --dgram-seconds, then (the stall still in place) sends a <c>ping</c> and moves
 /// --second-bytes through a new stream of its second tunnel. Prints <c>RESULT {json}</c> and stays connected until
 /// SIGTERM, so the relay keeps holding what it accepted until the parent lets the edges leave.
 /// </summary>
@@ -58,9 +59,6 @@ public static class StalledSenders
             var result = new StalledSendersResult();
             using (var stop = new CancellationTokenSource())
             {
-                var flood = options.Has("datagrams")
-                    ? DatagramFlood.StartAsync(edges, stalledTunnels, options.Int("payload", 1316), stallSeconds)
-                    : Task.FromResult((Accepted: 0L, Refused: 0L));
                 var clock = new WriteClock();
                 var writing = Task.WhenAll(edges.Select((edge, i) => WriteStreamsAsync(edge, stalledTunnels[i], streams, clock, stop.Token)));
                 result.AllBlocked = await WaitUntilBlockedAsync(clock, stallSeconds, settleSeconds).ConfigureAwait(false);
@@ -70,7 +68,14 @@ public static class StalledSenders
                 var written = await writing.ConfigureAwait(false);
                 result.AcceptedBytes = written.Select(w => w.Bytes).ToArray();
                 result.StreamErrors = written.Sum(w => w.Errors);
-                (result.DatagramsAccepted, result.DatagramsRefused) = await flood.ConfigureAwait(false);
+            }
+
+            // Only once the streams hold what the relay let them send: sent alongside, the flood takes the senders' own
+            // loop and congestion window and the streams never fill, so the budget would never be tested under both.
+            if (options.Has("datagrams"))
+            {
+                (result.DatagramsAccepted, result.DatagramsRefused) = await DatagramFlood.StartAsync(
+                    edges, stalledTunnels, options.Int("payload", 1316), options.Double("dgram-seconds", 5)).ConfigureAwait(false);
             }
 
             // Nothing the receivers hold has been read: the stall is still in place for both probes.
