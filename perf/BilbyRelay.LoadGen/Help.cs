@@ -17,10 +17,20 @@ internal static class Help
           relay-goodput   relay-datagrams   relay-handshakes   relay-binds   relay-startup
           relay-memory           --streams streams (--bytes, --seconds) and max-rate datagrams (--dgram-seconds)
                                  at once, then the relay's VmRSS 5, 10, 20 and 30 s after the load, edges connected
+          relay-stalled          stalled receivers: --stalled-pairs senders each write into --streams streams for
+                                 --seconds (and on until every sender is blocked, at most --settle-seconds more)
+                                 into a receiver that accepts them and never reads, one healthy tunnel
+                                 alongside (and alone for --solo-seconds before); relay RSS peak, bytes accepted per
+                                 sender, ping/pong and a 1 MiB stream on a second tunnel per stalled sender, healthy
+                                 throughput vs solo, buffered bytes and datagram drops from /metrics, relay RSS 30 s
+                                 after every edge left (about a minute)
+          relay-attack           relay-stalled with 200 pairs, --max-buffered-bytes 256M and, once the streams
+                                 are blocked, max-rate datagrams into the stalled tunnels for --dgram-seconds
           direct-server          the direct path's far side: sinks streams, echoes datagrams
                                  --listen 127.0.0.1:0   prints "LISTENING ip:port"
           relay-peer             edge B: binds --stream-tunnel UUID (tcp) and --dgram-tunnel UUID (udp) as
                                  egress on --relay ip:port, prints "BOUND", then sinks and echoes
+          stalled-peer, stalled-senders   the two sides of relay-stalled (started by it)
           summarize DIR          median and min-max of every figure in DIR/*.json, relay/direct ratios;
                                  writes DIR/summary.json and DIR/summary.md
 
@@ -34,6 +44,12 @@ internal static class Help
           --rates 5000,20000,50000,max --dgram-seconds 5 --payload 1316
           --handshakes 500 --handshake-seconds 5 --concurrency 16
           --tunnels 1000         binds: tunnels bound by two edges
+          --stalled-pairs 20 (attack 200) --streams 8 --seconds 10 --settle-seconds 20 --solo-seconds 5
+          --datagrams --dgram-seconds 5   stalled: max-rate datagrams into the stalled tunnels once the streams
+                                 are blocked (always on in attack)
+          --max-buffered-bytes N sets the spawned relay's BILBYRELAY_MAX_BUFFERED_BYTES (attack: 256M)
+          --rss-limit 4G         stalled, attack: stop the senders early if the relay's RSS passes this
+          --relay-api ip:port    with --relay: its stats endpoint (stalled, attack scrape /metrics)
           --relay-log-level info
         """;
 }

@@ -34,6 +34,8 @@ try
     {
         "direct-server" => await Sinks.RunDirectServerAsync(options),
         "relay-peer" => await Sinks.RunRelayPeerAsync(options),
+        "stalled-peer" => await StalledPeer.RunAsync(options),
+        "stalled-senders" => await StalledSenders.RunAsync(options),
         "summarize" => Summary.Run(options),
         "direct" => await Runner.RunAsync("direct", command, options, null),
         "relay" => await Runner.RunAsync("relay", command, options, null),
@@ -61,10 +63,13 @@ namespace BilbyRelay.LoadGen
     {
         private static readonly string[] s_allScenarios = ["goodput", "streams", "datagrams", "handshakes", "binds"];
 
+        // Not in the default set: each takes a minute or more and several processes of its own.
+        private static readonly string[] s_relayOnlyScenarios = ["memory", "stalled", "attack"];
+
         public static async Task<int> RunAsync(string pathName, string command, Options options, string? only)
         {
             var scenarios = only is null ? options.List("scenarios", string.Join(',', s_allScenarios)).ToHashSet() : [only];
-            var known = s_allScenarios.Append("startup").Append("memory");
+            var known = s_allScenarios.Concat(s_relayOnlyScenarios).Append("startup");
             if (scenarios.FirstOrDefault(s => !known.Contains(s)) is { } bad)
             {
                 throw new ArgumentException($"unknown scenario '{bad}' (known: {string.Join(", ", known)})");
@@ -73,7 +78,7 @@ namespace BilbyRelay.LoadGen
             if (pathName == "direct")
             {
                 scenarios.Remove("binds");
-                scenarios.Remove("memory");
+                scenarios.ExceptWith(s_relayOnlyScenarios);
             }
 
             var report = new RunReport { Command = command, Path = pathName };
@@ -85,6 +90,7 @@ namespace BilbyRelay.LoadGen
             try
             {
                 IPEndPoint target;
+                IPEndPoint? api = null;
                 var peerPids = new List<int>();
                 if (pathName == "direct")
                 {
@@ -93,7 +99,9 @@ namespace BilbyRelay.LoadGen
                 }
                 else
                 {
-                    (target, relay) = await StartRelayAsync(options, report);
+                    var budget = options.Has("max-buffered-bytes") ? options.Bytes("max-buffered-bytes", 0)
+                        : scenarios.Contains("attack") ? StalledScenario.AttackBudgetBytes : (long?)null;
+                    (target, api, relay) = await StartRelayAsync(options, report, budget);
                     if (relay is not null)
                     {
                         await Task.Delay(500);
@@ -108,6 +116,16 @@ namespace BilbyRelay.LoadGen
 
                 var relayPid = relay?.Pid ?? (options.Has("relay-pid") ? options.Int("relay-pid", 0) : (int?)null);
                 var peers = new Peers(peerPids, relayPid);
+                foreach (var stall in new[] { "stalled", "attack" }.Where(scenarios.Contains))
+                {
+                    if (relayPid is not { } stallPid || api is null)
+                    {
+                        throw new ArgumentException($"{stall} needs the relay's pid and stats endpoint (--relay-pid and --relay-api with --relay)");
+                    }
+
+                    Console.Error.WriteLine(stall);
+                    await StalledScenario.RunAsync(target, api, stallPid, options, report, attack: stall == "attack");
+                }
                 if (scenarios.Contains("binds") && relayPid is { } bindPid)
                 {
                     Console.Error.WriteLine("binds");
@@ -247,7 +265,7 @@ namespace BilbyRelay.LoadGen
             return IPEndPoint.Parse(line["LISTENING ".Length..].Trim());
         }
 
-        private static async Task<TestPath> ConnectPathAsync(
+        internal static async Task<TestPath> ConnectPathAsync(
             string pathName, IPEndPoint target, Guid streamTunnel, Guid datagramTunnel, List<ChildProcess> helpers, List<int> peerPids)
         {
             if (pathName == "direct")
@@ -265,14 +283,14 @@ namespace BilbyRelay.LoadGen
         /// <summary>
         /// Spawns the relay binary on free loopback ports (unless --relay names a running one) and records start-up:
         /// exec to the first 200 from /health, to the "Relay ready" log line, and to the first completed QUIC handshake
-        /// (attempted as soon as /health answered).
+        /// (attempted as soon as /health answered). Returns the QUIC and the stats endpoint.
         /// </summary>
-        private static async Task<(IPEndPoint, ChildProcess?)> StartRelayAsync(Options options, RunReport report)
+        private static async Task<(IPEndPoint Quic, IPEndPoint? Api, ChildProcess?)> StartRelayAsync(Options options, RunReport report, long? maxBufferedBytes)
         {
             if (options.EndPoint("relay") is { } external)
             {
                 report.Note($"external relay at {external}: no start-up figures");
-                return (external, null);
+                return (external, options.EndPoint("relay-api"), null);
             }
 
             var binary = options.Get("relay-bin") ?? Environment.GetEnvironmentVariable("BILBYRELAY_BIN") ?? "out/bilbyrelay";
@@ -290,6 +308,12 @@ namespace BilbyRelay.LoadGen
                 ["BILBYRELAY_MAX_CONNECTIONS_PER_IP"] = "1000000",
                 ["BILBYRELAY_REQUIRE_BIND_AUTH"] = "false",
             };
+            if (maxBufferedBytes is { } budget)
+            {
+                environment["BILBYRELAY_MAX_BUFFERED_BYTES"] = budget.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                report.Add("relay_max_buffered_bytes_set_MiB", budget / 1048576.0);
+            }
+
             await StartupProbe.WarmUpClientAsync();
             var relay = ChildProcess.Start(binary, ["--quic-addr", quic.ToString(), "--api-addr", api.ToString(), "--log-level", options.Get("relay-log-level", "info")], environment);
             try
@@ -304,7 +328,7 @@ namespace BilbyRelay.LoadGen
                 report.Add("relay_start_to_ready_ms", ready.TotalMilliseconds);
                 report.Add("relay_start_to_listening_ms", listening.TotalMilliseconds);
                 report.Add("relay_start_to_first_handshake_ms", firstHandshake.TotalMilliseconds);
-                return (quic, relay);
+                return (quic, api, relay);
             }
             catch
             {

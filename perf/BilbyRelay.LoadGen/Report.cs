@@ -86,6 +86,7 @@ public sealed class Stat
 [JsonSourceGenerationOptions(WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(RunReport))]
 [JsonSerializable(typeof(List<SummaryRow>))]
+[JsonSerializable(typeof(StalledSendersResult))]
 internal sealed partial class LoadGenJson : JsonSerializerContext
 {
 }

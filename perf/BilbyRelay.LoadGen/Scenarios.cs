@@ -34,7 +34,7 @@ public static class Scenarios
         var start = Stopwatch.GetTimestamp();
         var deadline = start + (long)(seconds * Stopwatch.Frequency);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds + 30));
-        var results = await Task.WhenAll(Enumerable.Range(0, streams).Select(_ => SendStreamAsync(path, perStream, deadline, cts.Token))).ConfigureAwait(false);
+        var results = await Task.WhenAll(Enumerable.Range(0, streams).Select(_ => SendStreamAsync(path.OpenStreamAsync, perStream, deadline, cts.Token))).ConfigureAwait(false);
         var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
         var cpuAfter = CpuOf(peers);
         ReportEndThreads(report, name, peers, endsBefore, elapsed);
@@ -73,7 +73,7 @@ public static class Scenarios
         {
             while (done < count)
             {
-                var (sent, received) = await SendStreamAsync(path, 1024, long.MaxValue, cts.Token).ConfigureAwait(false);
+                var (sent, received) = await SendStreamAsync(path.OpenStreamAsync, 1024, long.MaxValue, cts.Token).ConfigureAwait(false);
                 if (sent != received)
                 {
                     report.Note($"stream_opens: stream {done} sent {sent} bytes, far end counted {received}");
@@ -96,9 +96,14 @@ public static class Scenarios
         report.Add("stream_opens_completed", done);
     }
 
-    private static async Task<(long Sent, long Received)> SendStreamAsync(TestPath path, long bytes, long deadline, CancellationToken ct)
+    /// <summary>
+    /// Opens a stream, writes <paramref name="bytes"/> (or until <paramref name="deadline"/>), sends FIN and waits for the
+    /// far side's 8-byte count of what it received.
+    /// </summary>
+    internal static async Task<(long Sent, long Received)> SendStreamAsync(
+        Func<CancellationToken, Task<QuicStream>> open, long bytes, long deadline, CancellationToken ct)
     {
-        var stream = await path.OpenStreamAsync(ct).ConfigureAwait(false);
+        var stream = await open(ct).ConfigureAwait(false);
         long sent = 0;
         while (sent < bytes && Stopwatch.GetTimestamp() < deadline)
         {

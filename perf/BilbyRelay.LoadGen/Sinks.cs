@@ -100,11 +100,18 @@ public static class Sinks
 
         Console.WriteLine("BOUND");
         using var stop = StopOnSignal(options);
+        await SinkTunnelStreamsAsync(edge, "relay-peer", stop.Token).ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>Sinks every data stream the relay opens towards <paramref name="edge"/> until cancelled or disconnected.</summary>
+    internal static async Task SinkTunnelStreamsAsync(SimulatedEdge edge, string who, CancellationToken ct)
+    {
         try
         {
             while (true)
             {
-                var tunnelStream = await edge.AcceptTunnelStreamAsync(stop.Token).ConfigureAwait(false);
+                var tunnelStream = await edge.AcceptTunnelStreamAsync(ct).ConfigureAwait(false);
                 _ = Task.Run(() => SinkStreamAsync(tunnelStream.Stream));
             }
         }
@@ -113,10 +120,8 @@ public static class Sinks
         }
         catch (System.Threading.Channels.ChannelClosedException)
         {
-            Console.Error.WriteLine("relay-peer: connection to the relay ended");
+            Console.Error.WriteLine($"{who}: connection to the relay ended");
         }
-
-        return 0;
     }
 
     private static async Task AcceptStreamsAsync(QuicConnection connection, CancellationToken ct)
@@ -135,7 +140,7 @@ public static class Sinks
     }
 
     /// <summary>Cancelled by SIGTERM/SIGINT or after --max-seconds (default one hour), so a stray helper never lingers.</summary>
-    private static CancellationTokenSource StopOnSignal(Options options)
+    internal static CancellationTokenSource StopOnSignal(Options options)
     {
         var cts = new CancellationTokenSource(TimeSpan.FromSeconds(options.Double("max-seconds", 3600)));
         foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT })

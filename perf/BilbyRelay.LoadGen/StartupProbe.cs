@@ -12,7 +12,7 @@ namespace BilbyRelay.LoadGen;
 /// </summary>
 internal static class StartupProbe
 {
-    private static readonly byte[] s_healthRequest = Encoding.ASCII.GetBytes("GET /health HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n");
+    private static readonly byte[] s_healthRequest = StatsEndpoint.Request("/health");
 
     /// <summary>
     /// Runs one loopback handshake inside this process first, so the relay's figure does not include this

@@ -76,7 +76,7 @@ internal static class Summary
         return 0;
     }
 
-    private static Stat? Stat(List<double>? list)
+    internal static Stat? Stat(List<double>? list)
     {
         if (list is not { Count: > 0 })
         {
