@@ -21,6 +21,8 @@ internal static class RelayComposition
     /// <summary>The ALPN every bilbycast edge offers; anything else fails the handshake.</summary>
     public const string Alpn = "bilbycast-relay";
 
+    private const long RelayStreamSendBuffer = 1024 * 1024;
+
     /// <param name="loopFaultOnSignal">Adds the <see cref="LoopFaultInjectionComponent"/> test hook.</param>
     public static IReadOnlyList<IRelayComponent> Build(RelayConfig config, Logger log, RelayLifetime lifetime, bool loopFaultOnSignal = false) =>
         Compose(config, log, lifetime, loopFaultOnSignal).Components;
@@ -95,6 +97,9 @@ internal static class RelayComposition
                 // A frame (control message or data-stream header) is consumed only once whole, so a stream's first
                 // window must hold the largest one; it grows from there while the stream's reader keeps up.
                 InitialStreamReceiveWindow = RelayProtocol.LengthPrefixSize + RelayProtocol.MaxFrameLength,
+                // What a spliced stream may hold towards a receiver beyond what that receiver's window lets out: enough
+                // for unacknowledged data in flight at full speed, small enough that a stalled receiver pins little.
+                StreamSendBufferLimit = RelayStreamSendBuffer,
                 ConnectionReceiveWindow = config.ConnectionReceiveWindow,
                 MemoryBudget = budget,
             },
