@@ -119,6 +119,7 @@ internal static class RelayComposition
         Connected = status.Connected,
         DisconnectedSecs = status.DisconnectedSecs ?? 0,
         Reconnecting = status.Reconnecting,
+        LastError = status.LastError,
     };
 
     public static StatsServerOptions StatsOptions(RelayConfig config) => new()

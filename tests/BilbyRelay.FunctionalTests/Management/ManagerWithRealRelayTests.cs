@@ -148,6 +148,7 @@ public sealed class ManagerWithRealRelayTests
             Assert.False(up.GetProperty("reconnecting").GetBoolean());
             Assert.Equal(0, up.GetProperty("disconnected_secs").GetInt64());
             Assert.Equal(0, up.GetProperty("events_dropped").GetInt64());
+            Assert.Equal(JsonValueKind.Null, up.GetProperty("last_error").ValueKind);
 
             await manager.DisposeAsync();
             managerGone = true;

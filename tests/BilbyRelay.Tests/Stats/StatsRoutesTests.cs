@@ -32,7 +32,7 @@ public sealed class StatsRoutesTests
     [Fact]
     public async Task Health_WithManager_IncludesLinkState()
     {
-        var source = new FakeStatsSource { Manager = new ManagerLinkSnapshot { Connected = false, DisconnectedSecs = 17, Reconnecting = true } };
+        var source = new FakeStatsSource { Manager = new ManagerLinkSnapshot { Connected = false, DisconnectedSecs = 17, Reconnecting = true, LastError = "connection refused" } };
         await using StatsTestServer server = await StatsTestServer.StartAsync(source: source);
         using HttpClient client = server.CreateClient();
 
@@ -42,6 +42,7 @@ public sealed class StatsRoutesTests
         Assert.False(manager.GetProperty("connected").GetBoolean());
         Assert.Equal(17, manager.GetProperty("disconnected_secs").GetInt64());
         Assert.True(manager.GetProperty("reconnecting").GetBoolean());
+        Assert.Equal("connection refused", manager.GetProperty("last_error").GetString());
     }
 
     [Fact]
