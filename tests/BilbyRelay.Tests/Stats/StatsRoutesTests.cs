@@ -176,6 +176,26 @@ public sealed class StatsRoutesTests
     }
 
     [Fact]
+    public async Task Stats_WithManager_CarriesTheManagerBlockAsHealthShowsIt()
+    {
+        var source = new FakeStatsSource
+        {
+            Manager = new ManagerLinkSnapshot { Connected = false, DisconnectedSecs = 17, Reconnecting = true, EventsDropped = 3, LastError = "connection refused" },
+        };
+        await using StatsTestServer server = await StatsTestServer.StartAsync(source: source);
+        using HttpClient client = server.CreateClient();
+
+        using JsonDocument stats = JsonDocument.Parse(await client.GetStringAsync("/api/v1/stats"));
+        using JsonDocument health = JsonDocument.Parse(await client.GetStringAsync("/health"));
+
+        JsonElement manager = stats.RootElement.GetProperty("manager");
+        Assert.Equal(health.RootElement.GetProperty("manager").GetRawText(), manager.GetRawText());
+        Assert.Equal(17, manager.GetProperty("disconnected_secs").GetInt64());
+        Assert.Equal("connection refused", manager.GetProperty("last_error").GetString());
+        Assert.Equal(3000, stats.RootElement.GetProperty("total_bytes_forwarded").GetInt64());
+    }
+
+    [Fact]
     public async Task Metrics_UsesPrometheusContentType()
     {
         await using StatsTestServer server = await StatsTestServer.StartAsync();
