@@ -50,7 +50,8 @@ public static class RelayCommand
 
         var text = output == CheckConfigOutput.Json ? EffectiveConfig.ToJson(loaded.Config) : EffectiveConfig.ToToml(loaded.Config);
         await context.Out.WriteAsync(text).ConfigureAwait(false);
-        await context.Error.WriteAsync("configuration is valid\n").ConfigureAwait(false);
+        // The blank line sets the verdict apart from the configuration when both streams share a terminal.
+        await context.Error.WriteAsync("\nconfiguration is valid\n").ConfigureAwait(false);
         return ExitCodes.Success;
     }
 

@@ -3,7 +3,9 @@ using BilbyRelay.Cli;
 using BilbyRelay.Config;
 using BilbyRelay.Core.Relay;
 using BilbyRelay.Core.Tunnels;
+using BilbyRelay.Edges;
 using BilbyRelay.Management;
+using BilbyRelay.Stats;
 
 namespace BilbyRelay.Composition;
 
@@ -11,7 +13,9 @@ namespace BilbyRelay.Composition;
 /// The relay as the manager link reads and commands it. Every figure is read live from the relay
 /// core at the moment a message is built.
 /// </summary>
-internal sealed class ManagedRelay(RelayServer relay, RelayConfig config) : IManagedRelay
+/// <param name="edges">For the bound QUIC address: with port 0 configured, the manager needs the port the system chose.</param>
+/// <param name="statsServer">For the bound REST address, likewise.</param>
+internal sealed class ManagedRelay(RelayServer relay, RelayConfig config, EdgeListenerComponent edges, StatsServer statsServer) : IManagedRelay
 {
     // The optional features a manager may look for. The native UDP plane ("udp-relay") is not
     // offered, so nothing optional is advertised.
@@ -34,8 +38,9 @@ internal sealed class ManagedRelay(RelayServer relay, RelayConfig config) : IMan
             PeakEdges = s.PeakEdges,
             ConnectionsTotal = s.ConnectionsTotal,
             EventsDropped = relay.Events.DroppedCount,
-            ApiAddr = config.ApiAddrs[0].ToString(),
-            QuicAddr = config.QuicAddrs[0].ToString(),
+            // The manager link starts after both listeners, so the configured address is only a fallback.
+            ApiAddr = (statsServer.LocalEndPoints.FirstOrDefault() ?? config.ApiAddrs[0]).ToString(),
+            QuicAddr = (edges.LocalEndPoints.FirstOrDefault() ?? config.QuicAddrs[0]).ToString(),
             PublicQuicAddr = config.PublicQuicAddr,
             Capabilities = Capabilities,
         };

@@ -44,22 +44,24 @@ internal static class RelayComposition
         var edges = new EdgeListenerComponent(relay, QuicOptions(config, log, budget), log.ForCategory("edges"), lifetime);
         var components = new List<IRelayComponent> { edges };
 
+        // The stats endpoint shows the manager link and the link reports the endpoint's bound address,
+        // so the endpoint reads the link through this variable, which is set just below.
         ManagerClient? manager = null;
+        var statsSource = new RelayStatsSource(relay, budget, edges, lifetime, () => manager is null ? null : ManagerLink(manager.Status, relay.Events.DroppedCount));
+        var statsServer = new StatsServer(StatsOptions(config), statsSource, log.ForCategory("stats"));
+        components.Add(new StatsComponent(statsServer));
         if (config.Manager.Enabled)
         {
             var events = new RelayEventQueueAdapter(relay.Events);
             var managerLog = log.ForCategory("manager");
             manager = new ManagerClient(
                 ManagerOptions(config),
-                new ManagedRelay(relay, config),
+                new ManagedRelay(relay, config, edges, statsServer),
                 events,
                 events,
                 CredentialStores.ForConfigFile(config.File, managerLog),
                 managerLog);
         }
-
-        var statsSource = new RelayStatsSource(relay, budget, edges, lifetime, manager is null ? static () => null : () => ManagerLink(manager.Status, relay.Events.DroppedCount));
-        components.Add(new StatsComponent(new StatsServer(StatsOptions(config), statsSource, log.ForCategory("stats"))));
 
         // After both listeners: its timer thread is not needed to serve, and starting a thread waits until the
         // new thread runs, which on a busy machine delays whatever is started next.
@@ -124,6 +126,7 @@ internal static class RelayComposition
         Connected = status.Connected,
         DisconnectedSecs = status.DisconnectedSecs ?? 0,
         Reconnecting = status.Reconnecting,
+        LastError = status.LastError,
     };
 
     public static StatsServerOptions StatsOptions(RelayConfig config) => new()

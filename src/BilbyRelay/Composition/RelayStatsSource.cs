@@ -33,7 +33,7 @@ internal sealed class RelayStatsSource(
             ConnectedEdges = stats.ConnectedEdges,
             TotalTunnels = stats.TotalTunnels,
             ActiveTunnels = stats.ActiveTunnels,
-            Manager = managerStatus(),
+            Manager = GetManagerLink(),
             Failure = lifetime.Failure is { } failure ? new HealthFailure(failure.Component, failure.Reason) : null,
         };
     }
@@ -43,6 +43,8 @@ internal sealed class RelayStatsSource(
     public IReadOnlyList<EdgeInfo> GetEdges() => relay.ListEdges();
 
     public RelayStatsSnapshot GetStats() => relay.GetStats();
+
+    public ManagerLinkSnapshot? GetManagerLink() => managerStatus();
 
     public MetricsSnapshot GetMetrics()
     {
@@ -71,6 +73,7 @@ internal sealed class RelayStatsSource(
             MaxBufferedBytes = budget.Limit,
             EventsDroppedTotal = relay.Events.DroppedCount,
             Loops = edges.LoopCounters.Select(ToLoopMetrics).ToArray(),
+            Manager = GetManagerLink(),
         };
     }
 

@@ -17,7 +17,7 @@ public sealed class ManagerConfig
 
     public string? NodeSecret { get; set; }
 
-    /// <summary>Honoured only when the environment has <c>BILBYCAST_ALLOW_INSECURE=1</c> (checked at load).</summary>
+    /// <summary>Honoured only when the environment has <c>BILBYCAST_ALLOW_INSECURE=1</c> (checked by the manager link on every attempt).</summary>
     public bool AcceptSelfSignedCert { get; set; }
 
     /// <summary>SHA-256 of the manager's DER certificate as lowercase hex pairs separated by ':', or null.</summary>

@@ -68,6 +68,9 @@ internal sealed class ManagerClient : IAsyncDisposable
         _credentials = new ManagerCredentials(options, credentialStore, sink, log);
         _commands = new ManagerCommandHandler(relay, _credentials, _time, log);
         _disconnectedSince = _time.GetTimestamp();
+
+        // Known before the first attempt, so /health says why from the moment the relay starts.
+        _lastFailure = ManagerCertificatePolicy.StandingRefusal(options, _environment);
     }
 
     public ManagerLinkCounters Counters { get; } = new();
@@ -78,14 +81,14 @@ internal sealed class ManagerClient : IAsyncDisposable
     /// <summary>Why the last attempt or session ended, for diagnostics; null when none failed yet.</summary>
     public string? LastFailure => Volatile.Read(ref _lastFailure);
 
-    /// <summary>For <c>GET /health</c>: connected, seconds since the link went down, whether it keeps retrying.</summary>
+    /// <summary>For <c>GET /health</c>: connected, seconds since the link went down, whether it keeps retrying, and why it is down.</summary>
     public ManagerStatus Status
     {
         get
         {
             if (_connected)
             {
-                return new ManagerStatus(Connected: true, DisconnectedSecs: null, Reconnecting: false);
+                return new ManagerStatus(Connected: true, DisconnectedSecs: null, Reconnecting: false, LastError: null);
             }
 
             var since = Interlocked.Read(ref _disconnectedSince);
@@ -96,7 +99,7 @@ internal sealed class ManagerClient : IAsyncDisposable
                 running = _run is not null && !_stopping;
             }
 
-            return new ManagerStatus(Connected: false, DisconnectedSecs: seconds, Reconnecting: running);
+            return new ManagerStatus(Connected: false, DisconnectedSecs: seconds, Reconnecting: running, LastError: LastFailure);
         }
     }
 

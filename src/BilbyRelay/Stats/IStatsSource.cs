@@ -22,6 +22,9 @@ internal interface IStatsSource
     /// <summary>Relay-wide totals for <c>GET /api/v1/stats</c>.</summary>
     RelayStatsSnapshot GetStats();
 
+    /// <summary>The manager link's state, or null when no manager is configured.</summary>
+    ManagerLinkSnapshot? GetManagerLink();
+
     /// <summary>Values for every <c>/metrics</c> family.</summary>
     MetricsSnapshot GetMetrics();
 

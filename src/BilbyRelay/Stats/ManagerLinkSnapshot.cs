@@ -14,4 +14,7 @@ internal sealed class ManagerLinkSnapshot
 
     /// <summary>Events dropped (oldest first) because the bounded queue overflowed while the manager was away.</summary>
     public long EventsDropped { get; init; }
+
+    /// <summary>While the link is down, why the last attempt or session failed; null while connected or when nothing failed.</summary>
+    public string? LastError { get; init; }
 }

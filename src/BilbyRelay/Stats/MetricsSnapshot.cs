@@ -49,4 +49,7 @@ internal sealed class MetricsSnapshot
 
     /// <summary>Each QUIC event loop's counters, one entry per loop.</summary>
     public IReadOnlyList<LoopMetrics> Loops { get; init; } = [];
+
+    /// <summary>The manager link's state; null when no manager is configured, and its families are then left out.</summary>
+    public ManagerLinkSnapshot? Manager { get; init; }
 }

@@ -41,6 +41,13 @@ internal static class PrometheusTextWriter
         WriteFamily(output, "bilbycast_relay_buffered_bytes"u8, "Bytes held for edges: stream buffers, unacknowledged stream data and datagram queues."u8, Gauge, metrics.BufferedBytes);
         WriteFamily(output, "bilbycast_relay_max_buffered_bytes"u8, "The memory budget for buffered bytes (max_buffered_bytes)."u8, Gauge, metrics.MaxBufferedBytes);
 
+        // Only with a manager configured: a relay without one must not look permanently disconnected.
+        if (metrics.Manager is { } manager)
+        {
+            WriteFamily(output, "bilbycast_relay_manager_connected"u8, "1 while the manager link is up and authenticated, else 0."u8, Gauge, manager.Connected ? 1 : 0);
+            WriteFamily(output, "bilbycast_relay_manager_disconnected_seconds"u8, "Seconds since the manager link went down (since start if it never came up); 0 while connected."u8, Gauge, manager.DisconnectedSecs);
+        }
+
         var loops = metrics.Loops;
         WriteLoopFamily(output, "bilbycast_relay_quic_packets_received_total"u8, "UDP datagrams received by the QUIC loop, dropped ones included."u8, loops, static l => l.PacketsReceived);
         WriteLoopFamily(output, "bilbycast_relay_quic_packets_sent_total"u8, "QUIC packets sent by the QUIC loop."u8, loops, static l => l.PacketsSent);

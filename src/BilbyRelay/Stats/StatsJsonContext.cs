@@ -8,7 +8,7 @@ namespace BilbyRelay.Stats;
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(TunnelListResponse))]
 [JsonSerializable(typeof(EdgeListResponse))]
-[JsonSerializable(typeof(RelayStatsSnapshot))]
+[JsonSerializable(typeof(StatsResponse))]
 [JsonSerializable(typeof(TunnelDeletedResponse))]
 [JsonSerializable(typeof(ErrorResponse))]
 internal sealed partial class StatsJsonContext : JsonSerializerContext;

@@ -103,7 +103,7 @@ internal sealed class StatsRequestHandler
             case StatsRoute.Stats:
                 if (RequireGetOrHead(in head, keepAlive, body, output) && Authorize(in head, keepAlive, body, output, remote))
                 {
-                    body.WriteJson(_source.GetStats(), StatsJsonContext.Default.RelayStatsSnapshot);
+                    body.WriteJson(new StatsResponse(_source.GetStats(), _source.GetManagerLink()), StatsJsonContext.Default.StatsResponse);
                     WriteOk(HttpResponseWriter.JsonContentType, in head, keepAlive, body, output);
                 }
 

@@ -142,7 +142,8 @@ internal sealed partial class PublishedRelay : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("BILBYRELAY_", StringComparison.Ordinal)).ToList())
+        // BILBYCAST_ALLOW_INSECURE (the manager link's opt-in) is the one other variable the relay reads.
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("BILBYRELAY_", StringComparison.Ordinal) || k.StartsWith("BILBYCAST_", StringComparison.Ordinal)).ToList())
         {
             start.Environment.Remove(name);
         }

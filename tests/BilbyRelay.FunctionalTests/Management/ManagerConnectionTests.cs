@@ -44,7 +44,7 @@ public sealed class ManagerConnectionTests
         await connection.AcceptAuthAsync();
 
         await connection.ReceiveEventAsync("Connected to manager");
-        Assert.Equal(new ManagerStatus(true, null, false), harness.Client.Status);
+        Assert.Equal(new ManagerStatus(true, null, false, null), harness.Client.Status);
     }
 
     [Fact]
@@ -84,11 +84,17 @@ public sealed class ManagerConnectionTests
         var options = ManagerClientHarness.Options([manager.Url], fingerprint: null, acceptSelfSigned: true);
         await using var harness = new ManagerClientHarness(options, environment: _ => null);
 
+        const string Refusal = "accept_self_signed_cert requires BILBYCAST_ALLOW_INSECURE=1 in the environment";
+        Assert.Equal(Refusal, harness.Client.Status.LastError);
+
         harness.Client.Start();
 
-        var failure = await harness.Log.WaitForEventIdAsync(5002);
-        Assert.Contains("accept_self_signed_cert requires BILBYCAST_ALLOW_INSECURE=1 in the environment", failure.Message, StringComparison.Ordinal);
-        Assert.Equal("accept_self_signed_cert requires BILBYCAST_ALLOW_INSECURE=1 in the environment", harness.Client.LastFailure);
+        // Refused on every attempt, not only the first.
+        var failure = await harness.Log.WaitForEventIdAsync(5002, count: 2);
+        Assert.Contains(Refusal, failure.Message, StringComparison.Ordinal);
+        Assert.Equal(Refusal, harness.Client.LastFailure);
+        Assert.True(harness.Client.Status.Reconnecting);
+        Assert.Equal(Refusal, harness.Client.Status.LastError);
         Assert.Equal(0, manager.ConnectionCount);
     }
 

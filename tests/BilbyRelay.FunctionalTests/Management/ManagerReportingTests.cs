@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using BilbyRelay.Core.Events;
 
 namespace BilbyRelay.FunctionalTests.Management;
 
@@ -22,6 +23,29 @@ public sealed class ManagerReportingTests
         Assert.Equal(JsonValueKind.Null, payload.GetProperty("public_quic_addr").ValueKind);
         Assert.Equal(["tcp", "udp"], payload.GetProperty("capabilities").EnumerateArray().Select(c => c.GetString()));
         Assert.DoesNotContain(connection.Received, m => m.GetProperty("type").GetString() == "stats");
+    }
+
+    [Theory]
+    [InlineData("""{"type":"auth_ok","timestamp":"2026-01-01T00:00:00Z","payload":{}}""", null)]
+    [InlineData("""{"type":"register_ack","timestamp":"2026-01-01T00:00:00Z","payload":{"node_id":"node-42","node_secret":"sec-42"}}""", "reg-token")]
+    public async Task Health_IsTheFirstFrameAfterAuthentication_BeforeQueuedEvents(string authAnswer, string? registrationToken)
+    {
+        await using var manager = await FakeManager.StartAsync();
+        await using var harness = new ManagerClientHarness(ManagerClientHarness.Options(manager, registrationToken));
+        harness.Events.Raise(EventSeverity.Info, EventCategory.Edge, "Edge connected from 192.0.2.1:50000");
+
+        harness.Client.Start();
+        var connection = await manager.NextConnectionAsync();
+        await connection.ReceiveTypeAsync("auth");
+        await connection.SendAsync(authAnswer);
+
+        var first = await connection.ReceiveAsync();
+        var second = await connection.ReceiveAsync();
+        var third = await connection.ReceiveAsync();
+        Assert.Equal("health", first.GetProperty("type").GetString());
+        // Then the queue in order: the event from before the connection, then "Connected to manager".
+        Assert.Equal("Edge connected from 192.0.2.1:50000", second.GetProperty("payload").GetProperty("message").GetString());
+        Assert.Equal("Connected to manager", third.GetProperty("payload").GetProperty("message").GetString());
     }
 
     [Fact]

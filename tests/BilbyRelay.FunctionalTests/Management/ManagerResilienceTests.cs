@@ -106,7 +106,7 @@ public sealed class ManagerResilienceTests
 
         var url = new Uri($"wss://127.0.0.1:{port}/ws");
         await using var harness = new ManagerClientHarness(ManagerClientHarness.Options([url], fingerprint: null));
-        Assert.Equal(new ManagerStatus(false, 0, false), harness.Client.Status);
+        Assert.Equal(new ManagerStatus(false, 0, false, null), harness.Client.Status);
 
         harness.Client.Start();
         await harness.Log.WaitForEventIdAsync(5002, count: 2);
@@ -114,6 +114,7 @@ public sealed class ManagerResilienceTests
         Assert.False(status.Connected);
         Assert.True(status.Reconnecting);
         Assert.NotNull(status.DisconnectedSecs);
+        Assert.False(string.IsNullOrEmpty(status.LastError), "a refused connection must leave its reason in the status");
         Assert.True(harness.Client.Counters.ConnectAttempts >= 2);
 
         await harness.Client.StopAsync(CancellationToken.None).WaitAsync(TestTimeouts.Default);

@@ -133,6 +133,42 @@ public sealed class ManagerWithRealRelayTests
     }
 
     [Fact]
+    public async Task HealthMessage_ReportsTheBoundAddressesWhenPortZeroWasConfigured()
+    {
+        await using var manager = await FakeManager.StartAsync();
+        await using var relay = await ComposedRelay.StartAsync(manager);
+        var connection = await manager.NextConnectionAsync();
+        await connection.AcceptAuthAsync();
+
+        var payload = (await connection.ReceiveTypeAsync("health")).GetProperty("payload");
+
+        // ComposedRelay configures 127.0.0.1:0 for both; the manager needs the ports actually bound.
+        Assert.NotEqual(0, relay.EdgeEndpoint.Port);
+        Assert.Equal(relay.EdgeEndpoint.ToString(), payload.GetProperty("quic_addr").GetString());
+        Assert.Equal(relay.StatsEndpoint.ToString(), payload.GetProperty("api_addr").GetString());
+    }
+
+    [Fact]
+    public async Task StatsAndMetrics_CarryTheManagerLinkState()
+    {
+        await using var manager = await FakeManager.StartAsync();
+        await using var relay = await ComposedRelay.StartAsync(manager);
+        using var http = relay.CreateStatsClient();
+        await manager.NextAuthenticatedConnectionAsync();
+        await relay.Log.WaitForEventIdAsync(5001);
+
+        using var stats = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/v1/stats", UriKind.Relative)));
+        var link = stats.RootElement.GetProperty("manager");
+        Assert.True(link.GetProperty("connected").GetBoolean());
+        Assert.Equal(0, link.GetProperty("disconnected_secs").GetInt64());
+        Assert.Equal(JsonValueKind.Null, link.GetProperty("last_error").ValueKind);
+
+        var metrics = (await http.GetStringAsync(new Uri("/metrics", UriKind.Relative))).Split('\n');
+        Assert.Contains("bilbycast_relay_manager_connected 1", metrics);
+        Assert.Contains("bilbycast_relay_manager_disconnected_seconds 0", metrics);
+    }
+
+    [Fact]
     public async Task Health_ShowsTheManagerLinkUpThenReconnectingAfterTheManagerGoesAway()
     {
         var manager = await FakeManager.StartAsync();
@@ -148,6 +184,7 @@ public sealed class ManagerWithRealRelayTests
             Assert.False(up.GetProperty("reconnecting").GetBoolean());
             Assert.Equal(0, up.GetProperty("disconnected_secs").GetInt64());
             Assert.Equal(0, up.GetProperty("events_dropped").GetInt64());
+            Assert.Equal(JsonValueKind.Null, up.GetProperty("last_error").ValueKind);
 
             await manager.DisposeAsync();
             managerGone = true;

@@ -21,7 +21,7 @@ public sealed class RepositoryFilesTests
         var exitCode = await run.RunAsync("check-config", "--config", path);
 
         Assert.Equal(ExitCodes.Success, exitCode);
-        Assert.Equal("configuration is valid\n", run.Error.ToString());
+        Assert.Equal("\nconfiguration is valid\n", run.Error.ToString());
         var loaded = ConfigLoading.Load(path);
         Assert.Empty(loaded.Diagnostics);
     }

@@ -157,7 +157,7 @@ public sealed class ValidationTests : IDisposable
     }
 
     [Fact]
-    public void SelfSignedWithoutInsecureOptIn_IsError()
+    public void SelfSignedWithoutInsecureOptIn_LoadsWithAWarningNamingTheVariable()
     {
         var path = _dir.WriteFile("relay.toml", """
             [manager]
@@ -167,13 +167,18 @@ public sealed class ValidationTests : IDisposable
             accept_self_signed_cert = true
             """);
 
-        var refused = ConfigLoading.SingleError(ConfigLoading.Load(path));
+        var withoutOptIn = ConfigLoading.Load(path);
         var allowed = ConfigLoading.Load(path, new() { ["BILBYCAST_ALLOW_INSECURE"] = "1" });
 
-        Assert.Equal("manager.accept_self_signed_cert", refused.Key);
-        Assert.Equal(5, refused.Location.Line);
-        Assert.Contains("BILBYCAST_ALLOW_INSECURE=1", refused.Message, StringComparison.Ordinal);
+        // The relay must still start and serve edges; only the manager link refuses (and says so).
+        Assert.True(withoutOptIn.Succeeded);
+        var warning = Assert.Single(withoutOptIn.Diagnostics);
+        Assert.Equal(ConfigDiagnosticSeverity.Warning, warning.Severity);
+        Assert.Equal("manager.accept_self_signed_cert", warning.Key);
+        Assert.Equal(5, warning.Location.Line);
+        Assert.Contains("BILBYCAST_ALLOW_INSECURE=1", warning.Message, StringComparison.Ordinal);
         Assert.True(allowed.Succeeded);
+        Assert.Empty(allowed.Diagnostics);
     }
 
     [Theory]

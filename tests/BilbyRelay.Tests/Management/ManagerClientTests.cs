@@ -37,7 +37,7 @@ public sealed class ManagerClientTests
 
         await client.StopAsync(CancellationToken.None);
 
-        Assert.Equal(new ManagerStatus(false, 0, false), client.Status);
+        Assert.Equal(new ManagerStatus(false, 0, false, null), client.Status);
         Assert.Equal(0, client.Counters.ConnectAttempts);
     }
 }

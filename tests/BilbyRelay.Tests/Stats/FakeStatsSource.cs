@@ -18,6 +18,8 @@ internal sealed class FakeStatsSource : IStatsSource
 
     public ConcurrentQueue<Guid> DeleteRequests { get; } = new();
 
+    public ManagerLinkSnapshot? GetManagerLink() => Manager;
+
     public HealthSnapshot GetHealth() => new()
     {
         UptimeSecs = 42,
@@ -95,6 +97,7 @@ internal sealed class FakeStatsSource : IStatsSource
         StreamRefusals = [new("bad_header", 6), new("unknown_tunnel", 0)],
         EventQueueDepth = 12,
         EventsDroppedTotal = 13,
+        Manager = Manager,
         Loops =
         [
             new LoopMetrics

@@ -48,6 +48,15 @@ public sealed class PrometheusTextWriterTests
         ["bilbycast_relay_quic_handshakes_failed_total"] = "counter",
     };
 
+    private static readonly Dictionary<string, string> s_managerFamilies = new()
+    {
+        ["bilbycast_relay_manager_connected"] = "gauge",
+        ["bilbycast_relay_manager_disconnected_seconds"] = "gauge",
+    };
+
+    private static FakeStatsSource WithManager(bool connected, long disconnectedSecs) =>
+        new() { Manager = new ManagerLinkSnapshot { Connected = connected, DisconnectedSecs = disconnectedSecs, Reconnecting = !connected } };
+
     [Fact]
     public void Write_EmitsEveryFamilyWithHelpTypeAndValidSamples()
     {
@@ -57,6 +66,29 @@ public sealed class PrometheusTextWriterTests
 
         Assert.Empty(problems);
         Assert.Equal(s_expectedFamilies.OrderBy(f => f.Key), families.OrderBy(f => f.Key));
+    }
+
+    [Fact]
+    public void Write_WithAManagerConfigured_AddsTheManagerFamilies()
+    {
+        string text = Render("1.2.3", WithManager(connected: false, disconnectedSecs: 17).GetMetrics());
+
+        (IReadOnlyDictionary<string, string> families, IReadOnlyList<string> problems) = PrometheusExpositionChecker.Check(text, s_gaugesNamedTotal);
+
+        Assert.Empty(problems);
+        Assert.Equal(s_expectedFamilies.Concat(s_managerFamilies).OrderBy(f => f.Key), families.OrderBy(f => f.Key));
+        string[] lines = text.Split('\n');
+        Assert.Contains("bilbycast_relay_manager_connected 0", lines);
+        Assert.Contains("bilbycast_relay_manager_disconnected_seconds 17", lines);
+    }
+
+    [Fact]
+    public void Write_ManagerConnected_IsOneWithZeroSecondsDisconnected()
+    {
+        string[] lines = Render("1.2.3", WithManager(connected: true, disconnectedSecs: 0).GetMetrics()).Split('\n');
+
+        Assert.Contains("bilbycast_relay_manager_connected 1", lines);
+        Assert.Contains("bilbycast_relay_manager_disconnected_seconds 0", lines);
     }
 
     [Fact]
@@ -157,7 +189,8 @@ public sealed class PrometheusTextWriterTests
     [Fact]
     public async Task Promtool_FlagsOnlyTheUpstreamTunnelsTotalName()
     {
-        string text = Render("1.2.3", new FakeStatsSource().GetMetrics());
+        // With a manager, so the optional manager families are checked too.
+        string text = Render("1.2.3", WithManager(connected: false, disconnectedSecs: 17).GetMetrics());
         if (!File.Exists(PromtoolPath))
         {
             Assert.False(

@@ -32,7 +32,7 @@ public sealed class StatsRoutesTests
     [Fact]
     public async Task Health_WithManager_IncludesLinkState()
     {
-        var source = new FakeStatsSource { Manager = new ManagerLinkSnapshot { Connected = false, DisconnectedSecs = 17, Reconnecting = true } };
+        var source = new FakeStatsSource { Manager = new ManagerLinkSnapshot { Connected = false, DisconnectedSecs = 17, Reconnecting = true, LastError = "connection refused" } };
         await using StatsTestServer server = await StatsTestServer.StartAsync(source: source);
         using HttpClient client = server.CreateClient();
 
@@ -42,6 +42,7 @@ public sealed class StatsRoutesTests
         Assert.False(manager.GetProperty("connected").GetBoolean());
         Assert.Equal(17, manager.GetProperty("disconnected_secs").GetInt64());
         Assert.True(manager.GetProperty("reconnecting").GetBoolean());
+        Assert.Equal("connection refused", manager.GetProperty("last_error").GetString());
     }
 
     [Fact]
@@ -172,6 +173,26 @@ public sealed class StatsRoutesTests
         };
         var actual = body.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64());
         Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public async Task Stats_WithManager_CarriesTheManagerBlockAsHealthShowsIt()
+    {
+        var source = new FakeStatsSource
+        {
+            Manager = new ManagerLinkSnapshot { Connected = false, DisconnectedSecs = 17, Reconnecting = true, EventsDropped = 3, LastError = "connection refused" },
+        };
+        await using StatsTestServer server = await StatsTestServer.StartAsync(source: source);
+        using HttpClient client = server.CreateClient();
+
+        using JsonDocument stats = JsonDocument.Parse(await client.GetStringAsync("/api/v1/stats"));
+        using JsonDocument health = JsonDocument.Parse(await client.GetStringAsync("/health"));
+
+        JsonElement manager = stats.RootElement.GetProperty("manager");
+        Assert.Equal(health.RootElement.GetProperty("manager").GetRawText(), manager.GetRawText());
+        Assert.Equal(17, manager.GetProperty("disconnected_secs").GetInt64());
+        Assert.Equal("connection refused", manager.GetProperty("last_error").GetString());
+        Assert.Equal(3000, stats.RootElement.GetProperty("total_bytes_forwarded").GetInt64());
     }
 
     [Fact]

@@ -37,12 +37,18 @@ internal sealed class ManagerCertificatePolicy
     /// <summary>True when the default system validation applies (no callback needed).</summary>
     public bool UsesSystemValidation => _fingerprint is null && !_acceptAny;
 
+    /// <summary>Why no attempt can be made with these options in this environment, or null when attempts may proceed.</summary>
+    public static string? StandingRefusal(ManagerOptions options, Func<string, string?> environment) =>
+        options.CertFingerprint is null && options.AcceptSelfSignedCert && environment(InsecureEnvironmentVariable) != "1"
+            ? InsecureRefusedMessage
+            : null;
+
     /// <summary>Builds the policy; throws <see cref="ManagerConnectException"/> for an unpermitted insecure setting.</summary>
     public static ManagerCertificatePolicy Create(ManagerOptions options, Func<string, string?> environment)
     {
-        if (options.CertFingerprint is null && options.AcceptSelfSignedCert && environment(InsecureEnvironmentVariable) != "1")
+        if (StandingRefusal(options, environment) is { } refusal)
         {
-            throw new ManagerConnectException(InsecureRefusedMessage);
+            throw new ManagerConnectException(refusal);
         }
 
         return new ManagerCertificatePolicy(options.CertFingerprint, options.AcceptSelfSignedCert && environment(InsecureEnvironmentVariable) == "1");

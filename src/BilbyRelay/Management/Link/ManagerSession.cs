@@ -9,12 +9,12 @@ namespace BilbyRelay.Management;
 /// <summary>
 /// One manager connection from the <c>auth</c> frame until it closes.
 /// <para>Flow: <see cref="AuthenticateAsync"/> sends <c>auth</c> and waits for the answer; then
-/// <see cref="RunAsync"/> runs four tasks until the socket ends:</para>
+/// <see cref="RunAsync"/> sends the first <c>health</c>, then runs four tasks until the socket ends:</para>
 /// <list type="bullet">
 /// <item>receive: reads frames, answers <c>ping</c> and <c>command</c> by queueing replies;</item>
 /// <item>outbound pump: sends queued replies, and <c>stats</c>/<c>health</c> built fresh at send time;</item>
 /// <item>event pump: peeks the relay's event queue, sends, then removes (unsent events survive a drop);</item>
-/// <item>timers: <c>health</c> at once and every 15 s, <c>stats</c> every 1 s.</item>
+/// <item>timers: <c>health</c> every 15 s, <c>stats</c> every 1 s.</item>
 /// </list>
 /// <para>Bounded by construction: at most one stats and one health report are pending (a tick while
 /// one is pending is skipped and counted), replies wait in a bounded channel (when it is full the
@@ -167,13 +167,16 @@ internal sealed class ManagerSession : IDisposable
     {
         using var registration = cancellationToken.Register(static state => ((ManagerSession)state!).Abort("the manager link is stopping"), this);
         var stop = _stop.Token;
-        _eventPump = Guard(EventPumpAsync(stop));
-        _outboundPump = Guard(OutboundPumpAsync(stop));
-        var timers = Guard(TimersAsync(_drain.Token));
-
+        var timers = Task.CompletedTask;
         string? reason;
         try
         {
+            // The manager expects health as the very first frame after auth (§3), before any queued
+            // event such as "Connected to manager"; the pumps, which would race it, start only once it is out.
+            await SendHealthAsync(stop).ConfigureAwait(false);
+            _eventPump = Guard(EventPumpAsync(stop));
+            _outboundPump = Guard(OutboundPumpAsync(stop));
+            timers = Guard(TimersAsync(_drain.Token));
             reason = await ReceiveLoopAsync(stop).ConfigureAwait(false);
         }
         catch (Exception ex)
@@ -186,7 +189,7 @@ internal sealed class ManagerSession : IDisposable
         // A pump may have failed first; its reason wins over the receive side's "aborted".
         reason = reason is null ? null : Volatile.Read(ref _failure) ?? reason;
         Terminate();
-        await Task.WhenAll(_eventPump, _outboundPump, timers).ConfigureAwait(false);
+        await Task.WhenAll(_eventPump ?? Task.CompletedTask, _outboundPump ?? Task.CompletedTask, timers).ConfigureAwait(false);
         return reason;
     }
 
@@ -332,9 +335,7 @@ internal sealed class ManagerSession : IDisposable
                         continue;
                     }
 
-                    frame = ManagerEnvelope.Create(ManagerMessageTypes.Health, _time.GetUtcNow(), _relay.GetHealth(), ManagerJsonContext.Default.ManagerHealthPayload);
-                    await SendAsync(frame, cancellationToken).ConfigureAwait(false);
-                    _counters.OnHealthSent();
+                    await SendHealthAsync(cancellationToken).ConfigureAwait(false);
                     break;
                 default:
                     await SendAsync(item.Frame!, cancellationToken).ConfigureAwait(false);
@@ -343,9 +344,16 @@ internal sealed class ManagerSession : IDisposable
         }
     }
 
+    /// <summary>Builds <c>health</c> from the relay's current figures and sends it.</summary>
+    private async Task SendHealthAsync(CancellationToken cancellationToken)
+    {
+        var frame = ManagerEnvelope.Create(ManagerMessageTypes.Health, _time.GetUtcNow(), _relay.GetHealth(), ManagerJsonContext.Default.ManagerHealthPayload);
+        await SendAsync(frame, cancellationToken).ConfigureAwait(false);
+        _counters.OnHealthSent();
+    }
+
     private async Task TimersAsync(CancellationToken cancellationToken)
     {
-        QueueReport(OutboundKind.Health, ref _healthPending);
         using var stats = new PeriodicTimer(_options.StatsInterval, _time);
         using var health = new PeriodicTimer(_options.HealthInterval, _time);
         var nextStats = stats.WaitForNextTickAsync(cancellationToken).AsTask();
