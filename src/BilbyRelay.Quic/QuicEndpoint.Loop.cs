@@ -201,8 +201,7 @@ internal sealed unsafe partial class QuicEndpoint
         }
         catch (UdpSocketException e)
         {
-            Emit(QuicLogLevel.Warning, 0, $"UDP send failed: {e.Message}");
-            Interlocked.Increment(ref _sendsDropped);
+            CountFailedSend(e);
             _pendingSend.Discard();
         }
 

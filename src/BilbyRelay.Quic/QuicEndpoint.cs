@@ -44,8 +44,8 @@ internal sealed unsafe partial class QuicEndpoint
     private readonly List<QuicConnection> _dirty = [];
     private readonly PendingSend _pendingSend = new();
 
-    // Streams holding back consumed-byte credit while their memory budget is under pressure; rechecked every
-    // CreditRecheckNanoseconds, since nothing signals the loop when usage falls.
+    // Streams and connections holding back flow-control credit while their memory budget is under pressure;
+    // rechecked every CreditRecheckNanoseconds, since nothing signals the loop when usage falls.
     private readonly List<IWithheldCredit> _creditWithheld = [];
     private ulong _creditCheckedAt;
     private readonly byte* _sendBuffer;
@@ -121,7 +121,7 @@ internal sealed unsafe partial class QuicEndpoint
     /// <summary>Datagrams that were not QUIC or belonged to nothing (garbage, stray, refused).</summary>
     internal long PacketsDropped => Interlocked.Read(ref _packetsDropped);
 
-    /// <summary>Outgoing packets dropped because the socket buffer was full (QUIC treats them as lost).</summary>
+    /// <summary>Outgoing packets not sent: offered while earlier ones waited for the socket, or refused by a socket error (QUIC treats them as lost).</summary>
     internal long SendsDropped => Interlocked.Read(ref _sendsDropped);
 
     /// <summary>Connections this loop owns now (any thread may read it).</summary>
@@ -268,10 +268,10 @@ internal sealed unsafe partial class QuicEndpoint
     internal int GenerateStatelessResetToken(byte* token, ngtcp2_cid* cid) =>
         Ngtcp2Crypto.ngtcp2_crypto_generate_stateless_reset_token(token, _resetSecret, 32, cid);
 
-    /// <summary>Marks a connection as having something to write; flushed at the end of the loop turn.</summary>
     /// <summary>Loop thread: <paramref name="holder"/> holds back credit until its budget allows; registered once per episode.</summary>
     internal void WithholdCredit(IWithheldCredit holder) => _creditWithheld.Add(holder);
 
+    /// <summary>Marks a connection as having something to write; flushed at the end of the loop turn.</summary>
     internal void MarkDirty(QuicConnection connection)
     {
         if (!connection.IsDirty)
@@ -302,8 +302,7 @@ internal sealed unsafe partial class QuicEndpoint
         }
         catch (UdpSocketException e)
         {
-            Emit(QuicLogLevel.Warning, 0, $"UDP send failed: {e.Message}");
-            Interlocked.Increment(ref _sendsDropped);
+            CountFailedSend(e);
             return;
         }
 
@@ -316,6 +315,13 @@ internal sealed unsafe partial class QuicEndpoint
 
         Interlocked.Add(ref _bytesSent, length);
         Interlocked.Add(ref _packetsSent, packetCount);
+    }
+
+    /// <summary>A send the socket refused with an error (not a full buffer): the packets are lost, QUIC recovers them.</summary>
+    private void CountFailedSend(UdpSocketException e)
+    {
+        Emit(QuicLogLevel.Warning, 0, $"UDP send failed: {e.Message}");
+        Interlocked.Increment(ref _sendsDropped);
     }
 
     /// <summary>Sends one datagram to a sockaddr; used for stateless packets (version negotiation, resets, refusals).</summary>

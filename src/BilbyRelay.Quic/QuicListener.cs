@@ -137,7 +137,7 @@ public sealed class QuicListener : IAsyncDisposable
     internal bool OnLoopFaulted(QuicEndpoint endpoint, Exception exception) =>
         _loopFaulted.TrySetResult(new QuicLoopFault(endpoint.LocalEndPoint, exception));
 
-    /// <summary>Test hook: the loop of the <paramref name="loopIndex"/>th listen address dies of <paramref name="fault"/>.</summary>
+    /// <summary>Test hook: the <paramref name="loopIndex"/>th loop (in <see cref="Endpoints"/> order) dies of <paramref name="fault"/>.</summary>
     internal void InjectLoopFault(int loopIndex, Exception fault) => _endpoints[loopIndex].InjectFault(fault);
 
     /// <summary>Closes every connection (EndpointShutdown), stops the loops and frees the credentials.</summary>

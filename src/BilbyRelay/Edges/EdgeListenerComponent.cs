@@ -56,7 +56,7 @@ internal sealed class EdgeListenerComponent(RelayServer relay, QuicServerOptions
         _stopping.Dispose();
     }
 
-    /// <summary>Makes the first listen address's loop die of <paramref name="fault"/>, as a defect in it would.</summary>
+    /// <summary>Makes the first loop of the first listen address die of <paramref name="fault"/>, as a defect in it would.</summary>
     internal void InjectLoopFault(Exception fault) => _listener?.InjectLoopFault(0, fault);
 
     private void OnLoopFaulted(Task<QuicLoopFault> faulted)
