@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Text.Json;
+using BilbyRelay.Quic;
 
 namespace BilbyRelay.EdgeSimulator;
 
@@ -26,8 +27,11 @@ public static class EdgeFraming
         await output.WriteAsync(prefix, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Reads one frame; null at a clean end of stream.</summary>
-    public static async ValueTask<byte[]?> ReadFrameAsync(PipeReader input, CancellationToken ct = default)
+    /// <summary>
+    /// Reads one frame; null at a clean end of stream. A frame longer than the stream's receive window makes the
+    /// reader ask <paramref name="stream"/> for a window that holds it.
+    /// </summary>
+    public static async ValueTask<byte[]?> ReadFrameAsync(PipeReader input, QuicStream? stream = null, CancellationToken ct = default)
     {
         while (true)
         {
@@ -37,6 +41,11 @@ public static class EdgeFraming
             {
                 input.AdvanceTo(buffer.Start);
                 return frame;
+            }
+
+            if (stream is not null && buffer.Length >= 4)
+            {
+                stream.EnsureReceiveWindow(4 + (long)DeclaredLength(buffer));
             }
 
             if (result.IsCompleted)
@@ -75,9 +84,7 @@ public static class EdgeFraming
             return false;
         }
 
-        Span<byte> prefix = stackalloc byte[4];
-        buffer.Slice(0, 4).CopyTo(prefix);
-        var length = BinaryPrimitives.ReadUInt32BigEndian(prefix);
+        var length = DeclaredLength(buffer);
         if (buffer.Length < 4 + length)
         {
             return false;
@@ -86,5 +93,12 @@ public static class EdgeFraming
         frame = buffer.Slice(4, length).ToArray();
         buffer = buffer.Slice(4 + length);
         return true;
+    }
+
+    private static uint DeclaredLength(ReadOnlySequence<byte> buffer)
+    {
+        Span<byte> prefix = stackalloc byte[4];
+        buffer.Slice(0, 4).CopyTo(prefix);
+        return BinaryPrimitives.ReadUInt32BigEndian(prefix);
     }
 }

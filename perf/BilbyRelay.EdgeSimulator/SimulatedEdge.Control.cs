@@ -88,7 +88,7 @@ public sealed partial class SimulatedEdge
     {
         try
         {
-            while (await EdgeFraming.ReadFrameAsync(_control.Input, _stop.Token).ConfigureAwait(false) is { } frame)
+            while (await EdgeFraming.ReadFrameAsync(_control.Input, _control, _stop.Token).ConfigureAwait(false) is { } frame)
             {
                 _controlMessages.Writer.TryWrite(EdgeMessage.Parse(frame));
             }

@@ -93,7 +93,7 @@ public sealed partial class SimulatedEdge
     {
         try
         {
-            var frame = await EdgeFraming.ReadFrameAsync(stream.Input, _stop.Token).ConfigureAwait(false);
+            var frame = await EdgeFraming.ReadFrameAsync(stream.Input, stream, _stop.Token).ConfigureAwait(false);
             if (frame is null)
             {
                 return null;

@@ -113,6 +113,12 @@ public sealed partial class QuicConnection : IAsyncDisposable, ILoopWorkItem, IW
 
     internal QuicMemoryBudget Budget => _settings.MemoryBudget;
 
+    /// <summary>Receive window every stream starts with (the transport parameters advertise it).</summary>
+    internal long InitialStreamReceiveWindow => Math.Min(_settings.InitialStreamReceiveWindow, _settings.StreamReceiveWindow);
+
+    /// <summary>Largest receive window a stream may have.</summary>
+    internal long MaxStreamReceiveWindow => _settings.StreamReceiveWindow;
+
     /// <summary>Connects to a server; completes when the handshake (including certificate checks) succeeded.</summary>
     /// <exception cref="QuicException">Refused, timed out, ALPN mismatch, certificate rejected, ...</exception>
     public static async ValueTask<QuicConnection> ConnectAsync(QuicClientOptions options, CancellationToken cancellationToken = default)

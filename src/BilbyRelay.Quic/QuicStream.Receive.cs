@@ -23,6 +23,47 @@ public sealed partial class QuicStream
     // loop: consumed bytes not yet granted as stream credit because the memory budget is under pressure.
     private long _withheldCredit;
 
+    // loop: bytes the peer may send ahead of consumption; credit returned on consumption keeps it there.
+    private long _receiveWindow;
+
+    // Largest window a reader asked for (EnsureReceiveWindow); any thread.
+    private long _receiveWindowWanted;
+
+    /// <summary>
+    /// Any thread: the reader needs <paramref name="bytes"/> unconsumed bytes to make progress (a frame longer than
+    /// the window the stream started with). Widens the stream's window to that, up to
+    /// <see cref="QuicTransportSettings.StreamReceiveWindow"/>; never narrows it.
+    /// </summary>
+    public void EnsureReceiveWindow(long bytes)
+    {
+        var wanted = Math.Min(bytes, _connection.MaxStreamReceiveWindow);
+        var current = Interlocked.Read(ref _receiveWindowWanted);
+        while (wanted > current)
+        {
+            var seen = Interlocked.CompareExchange(ref _receiveWindowWanted, wanted, current);
+            if (seen == current)
+            {
+                Request(FlagReceiveWindow);
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
+    /// <summary>Loop thread: grants the credit that takes the window to what the reader asked for.</summary>
+    private void WidenReceiveWindow()
+    {
+        var wanted = Interlocked.Read(ref _receiveWindowWanted);
+        if (wanted <= _receiveWindow || _nativeClosed || _receiveCompleted)
+        {
+            return;
+        }
+
+        _connection.ExtendStreamCredit(this, wanted - _receiveWindow);
+        _receiveWindow = wanted;
+    }
+
     /// <summary>Loop thread, inside recv_stream_data. False when the bytes were discarded (the caller returns their credit).</summary>
     internal bool OnDataReceived(ReadOnlySpan<byte> data, bool fin)
     {

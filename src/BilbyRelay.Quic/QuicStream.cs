@@ -20,6 +20,7 @@ public sealed partial class QuicStream : IDuplexPipe, ILoopWorkItem, IWithheldCr
     private const int FlagAbortRead = 2;
     private const int FlagAbortWrite = 4;
     private const int FlagInputCompleted = 8;
+    private const int FlagReceiveWindow = 16;
 
     private readonly QuicConnection _connection;
     private readonly StreamInputReader _input;
@@ -48,6 +49,7 @@ public sealed partial class QuicStream : IDuplexPipe, ILoopWorkItem, IWithheldCr
             minimumSegmentSize: NativeBlockMemoryPool.BlockSize, useSynchronizationContext: false));
         _sendPipe = new Pipe(new PipeOptions(pool, pauseWriterThreshold: sendBufferLimit, resumeWriterThreshold: sendBufferLimit / 2,
             minimumSegmentSize: NativeBlockMemoryPool.BlockSize, useSynchronizationContext: false));
+        _receiveWindow = connection.InitialStreamReceiveWindow;
         _input = new StreamInputReader(this, _receivePipe.Reader);
         _output = new StreamOutputWriter(this, _sendPipe.Writer);
         if (!CanRead)
@@ -138,6 +140,11 @@ public sealed partial class QuicStream : IDuplexPipe, ILoopWorkItem, IWithheldCr
         if (credit > 0 && !_nativeClosed && !_receiveCompleted)
         {
             GrantOrWithholdCredit(credit);
+        }
+
+        if ((flags & FlagReceiveWindow) != 0)
+        {
+            WidenReceiveWindow();
         }
 
         var readingEnded = (flags & (FlagAbortRead | FlagInputCompleted)) != 0;

@@ -25,20 +25,31 @@ public enum FrameReadStatus
 /// so an oversized body is never buffered. Not thread-safe: one reader loop owns an instance.
 /// </summary>
 /// <remarks>
-/// A frame body can only complete if the input pipe (and, for QUIC, the stream's flow-control
-/// window) can hold 4 + <see cref="RelayProtocol.MaxFrameLength"/> unconsumed bytes.
+/// A frame completes only once all of it sits unconsumed in the input pipe. When a declared frame is
+/// longer than what has arrived, the reader reports the bytes it must hold through the optional
+/// window callback, so a flow-controlled transport can start its streams with small windows and
+/// grow one only for the rare large frame.
 /// </remarks>
 public sealed class FrameReader
 {
     private readonly PipeReader _input;
     private readonly int _maxFrameLength;
+    private readonly Action<long>? _needReceiveWindow;
     private SequencePosition _frameEnd;
     private bool _holdingFrame;
+    private long _windowRequested;
 
-    public FrameReader(PipeReader input, int maxFrameLength = RelayProtocol.MaxFrameLength)
+    /// <param name="input">The stream's input.</param>
+    /// <param name="maxFrameLength">Longest frame body accepted.</param>
+    /// <param name="needReceiveWindow">
+    /// Told the number of unconsumed bytes a partly arrived frame needs (prefix and body), once per
+    /// size, so the transport can let the peer send that much (see <see cref="Transport.IEdgeStream.EnsureReceiveWindow"/>).
+    /// </param>
+    public FrameReader(PipeReader input, int maxFrameLength = RelayProtocol.MaxFrameLength, Action<long>? needReceiveWindow = null)
     {
         _input = input;
         _maxFrameLength = maxFrameLength;
+        _needReceiveWindow = needReceiveWindow;
     }
 
     /// <summary>Body of the last frame read; valid until the next <see cref="ReadAsync"/>.</summary>
@@ -80,6 +91,13 @@ public sealed class FrameReader
                     _frameEnd = Payload.End;
                     _holdingFrame = true;
                     return FrameReadStatus.Frame;
+                }
+
+                var needed = RelayProtocol.LengthPrefixSize + (long)length;
+                if (_needReceiveWindow is not null && needed > _windowRequested)
+                {
+                    _windowRequested = needed;
+                    _needReceiveWindow(needed);
                 }
             }
 

@@ -230,7 +230,7 @@ public sealed class EdgeSession
 
     private async Task RunControlStreamAsync(IEdgeStream control, CancellationToken token)
     {
-        var reader = new FrameReader(control.Input);
+        var reader = new FrameReader(control.Input, needReceiveWindow: control.EnsureReceiveWindow);
         try
         {
             while (true)

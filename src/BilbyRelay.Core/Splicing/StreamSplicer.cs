@@ -48,7 +48,7 @@ public sealed class StreamSplicer
 
     private async Task SpliceCoreAsync(EdgeSession opener, IEdgeStream stream, CancellationToken ct)
     {
-        var reader = new FrameReader(stream.Input);
+        var reader = new FrameReader(stream.Input, needReceiveWindow: stream.EnsureReceiveWindow);
         FrameReadStatus status;
         try
         {

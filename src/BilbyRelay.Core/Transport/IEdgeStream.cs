@@ -22,4 +22,14 @@ public interface IEdgeStream : IDuplexPipe
     /// release their buffers: the transport must not turn a completion after an abort into FIN.
     /// </summary>
     void Abort(long applicationErrorCode);
+
+    /// <summary>
+    /// The reader must hold <paramref name="bytes"/> unconsumed bytes before it can make progress (a
+    /// frame longer than the stream's current receive window): let the peer send at least that much
+    /// ahead of consumption. Any thread; asking again for the same or fewer bytes does nothing.
+    /// Transports without flow control have nothing to do.
+    /// </summary>
+    void EnsureReceiveWindow(long bytes)
+    {
+    }
 }

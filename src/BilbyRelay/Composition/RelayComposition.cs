@@ -23,6 +23,8 @@ internal static class RelayComposition
 
     private const long RelayStreamSendBuffer = 1024 * 1024;
 
+    private const long RelayInitialStreamWindow = 128 * 1024;
+
     /// <param name="loopFaultOnSignal">Adds the <see cref="LoopFaultInjectionComponent"/> test hook.</param>
     public static IReadOnlyList<IRelayComponent> Build(RelayConfig config, Logger log, RelayLifetime lifetime, bool loopFaultOnSignal = false) =>
         Compose(config, log, lifetime, loopFaultOnSignal).Components;
@@ -96,9 +98,9 @@ internal static class RelayComposition
                 IdleTimeout = TimeSpan.FromSeconds(config.IdleTimeoutSecs),
                 KeepAliveInterval = TimeSpan.FromSeconds(config.KeepAliveIntervalSecs),
                 StreamReceiveWindow = config.StreamReceiveWindow,
-                // A frame (control message or data-stream header) is consumed only once whole, so a stream's first
-                // window must hold the largest one; it grows from there while the stream's reader keeps up.
-                InitialStreamReceiveWindow = RelayProtocol.LengthPrefixSize + RelayProtocol.MaxFrameLength,
+                // Small, so an idle or stalled stream pins little; it grows while the stream's reader keeps up, and
+                // the frame reader widens it for the rare frame longer than this (up to the 1 MiB frame cap).
+                InitialStreamReceiveWindow = RelayInitialStreamWindow,
                 // What a spliced stream may hold towards a receiver beyond what that receiver's window lets out: enough
                 // for unacknowledged data in flight at full speed, small enough that a stalled receiver pins little.
                 StreamSendBufferLimit = RelayStreamSendBuffer,

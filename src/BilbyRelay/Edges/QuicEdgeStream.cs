@@ -17,5 +17,7 @@ internal sealed class QuicEdgeStream(QuicStream stream) : IEdgeStream
 
     public void Abort(long applicationErrorCode) => stream.Abort(applicationErrorCode);
 
+    public void EnsureReceiveWindow(long bytes) => stream.EnsureReceiveWindow(bytes);
+
     public override string ToString() => stream.ToString();
 }

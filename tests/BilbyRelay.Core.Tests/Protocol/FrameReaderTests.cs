@@ -74,6 +74,41 @@ public class FrameReaderTests
     }
 
     [Fact]
+    public async Task PartFrame_AsksOnceForAWindowThatHoldsIt()
+    {
+        var pipe = new Pipe(Roomy);
+        var asked = new List<long>();
+        var firstAsk = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reader = new FrameReader(pipe.Reader, needReceiveWindow: bytes =>
+        {
+            asked.Add(bytes);
+            firstAsk.TrySetResult();
+        });
+        var frame = Frame(new byte[300_000]);
+
+        var read = reader.ReadAsync(default).AsTask();
+        await pipe.Writer.WriteAsync(frame.AsMemory(0, 100));
+        await firstAsk.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await pipe.Writer.WriteAsync(frame.AsMemory(100, 1000));
+        await pipe.Writer.WriteAsync(frame.AsMemory(1100));
+
+        Assert.Equal(FrameReadStatus.Frame, await read.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(new long[] { 300_004 }, asked);
+    }
+
+    [Fact]
+    public async Task WholeFrame_AsksForNoWindow()
+    {
+        var pipe = new Pipe(Roomy);
+        var asked = new List<long>();
+        var reader = new FrameReader(pipe.Reader, needReceiveWindow: asked.Add);
+        await pipe.Writer.WriteAsync(Frame("{\"type\":\"ping\"}"));
+
+        Assert.Equal(FrameReadStatus.Frame, await reader.ReadAsync(default));
+        Assert.Empty(asked);
+    }
+
+    [Fact]
     public async Task FinInsideFrame_IsTruncated()
     {
         var pipe = new Pipe(Roomy);

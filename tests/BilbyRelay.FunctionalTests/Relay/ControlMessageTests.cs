@@ -1,3 +1,4 @@
+using BilbyRelay.Core.Protocol;
 using BilbyRelay.EdgeSimulator;
 using BilbyRelay.FunctionalTests.Infrastructure;
 
@@ -101,6 +102,21 @@ public sealed class ControlMessageTests : IAsyncLifetime
         await edge.SendAsync("{\"type\": \"tunnel_bind\", "u8.ToArray());
         await edge.SendAsync("[1,2,3]"u8.ToArray());
         await edge.PingAsync();
+
+        Assert.Equal("pong", (await edge.ReceiveControlAsync(TestTimeouts.Token())).Type);
+    }
+
+    [Fact]
+    public async Task ControlFrameAtTheCap_IsReadAlthoughStreamsStartWithSmallWindows()
+    {
+        await using var edge = await _relay.ConnectEdgeAsync();
+        var padding = new string('p', RelayProtocol.MaxFrameLength - 64);
+
+        await edge.SendAsync(EdgeFraming.Json(w =>
+        {
+            w.WriteString("type", "ping");
+            w.WriteString("padding", padding);
+        }));
 
         Assert.Equal("pong", (await edge.ReceiveControlAsync(TestTimeouts.Token())).Type);
     }

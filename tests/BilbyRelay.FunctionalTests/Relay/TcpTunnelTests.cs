@@ -1,3 +1,4 @@
+using BilbyRelay.Core.Protocol;
 using System.Text;
 using BilbyRelay.FunctionalTests.Infrastructure;
 using BilbyRelay.Quic;
@@ -173,5 +174,23 @@ public sealed class TcpTunnelTests : IAsyncLifetime
         var accepted = await pair.Egress.AcceptTunnelStreamAsync(TestTimeouts.Token());
 
         Assert.Equal(Encoding.UTF8.GetString(header), accepted.Header.ToString());
+    }
+
+    [Fact]
+    public async Task Stream_HeaderAtTheFrameCap_ReachesPeerAndBytesFlowAfterIt()
+    {
+        await using var pair = await TunnelPair.BindAsync(_relay.Endpoint);
+        var prefix = $"{{\"tunnel_id\":\"{pair.TunnelId}\",\"stream_type\":\"tcp\",\"padding\":\"";
+        var header = Encoding.UTF8.GetBytes(prefix + new string('p', RelayProtocol.MaxFrameLength - prefix.Length - 2) + "\"}");
+        Assert.Equal(RelayProtocol.MaxFrameLength, header.Length);
+
+        var opened = await pair.Ingress.OpenStreamWithHeaderAsync(header, TestTimeouts.Token());
+        var sent = await TestPayload.WriteAsync(opened.Output, seed: 11, length: 256 * 1024);
+        var accepted = await pair.Egress.AcceptTunnelStreamAsync(TestTimeouts.Token());
+        var received = await TestPayload.ReadToEndAsync(accepted.Stream.Input);
+
+        Assert.Equal(header, Encoding.UTF8.GetBytes(accepted.Header.ToString()));
+        Assert.Equal(256 * 1024, received.Length);
+        Assert.Equal(sent, received.Sha256);
     }
 }
