@@ -82,7 +82,7 @@ public sealed unsafe partial class QuicConnection
     internal void HandleStreamOpen(long streamId)
     {
         // ngtcp2 reports only peer-initiated streams here.
-        var stream = new QuicStream(this, streamId, isServer: _isServer, _settings.StreamSendBufferLimit);
+        var stream = new QuicStream(this, streamId, isServer: _isServer, _settings.StreamSendBufferLimit, _settings.StreamSendUnsentLimit);
         _streams.Add(streamId, stream);
         _incomingStreams.Writer.TryWrite(stream);
     }

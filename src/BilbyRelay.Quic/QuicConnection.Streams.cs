@@ -64,7 +64,7 @@ public sealed unsafe partial class QuicConnection
             return true;
         }
 
-        var stream = new QuicStream(this, streamId, _isServer, _settings.StreamSendBufferLimit);
+        var stream = new QuicStream(this, streamId, _isServer, _settings.StreamSendBufferLimit, _settings.StreamSendUnsentLimit);
         _streams.Add(streamId, stream);
         if (!request.TrySetResult(stream))
         {

@@ -22,6 +22,15 @@ public sealed unsafe partial class QuicStream
     // +application on commit, -loop on acknowledgement.
     private long _sendHeld;
 
+    private readonly long _sendUnsentLimit;
+    private readonly SendProgressSignal _sendProgress = new();
+
+    // Bytes committed to the send pipe since the stream began: application on commit.
+    private long _sendCommitted;
+
+    // Bytes handed to ngtcp2 since the stream began: written by the loop, read by the writer.
+    private long _sendSentPublished;
+
     // loop
     private long _sendAcked;
     private long _sendSent;
@@ -93,11 +102,40 @@ public sealed unsafe partial class QuicStream
     internal void OnDataSent(long bytes, bool finSent)
     {
         _sendSent += bytes;
+        Volatile.Write(ref _sendSentPublished, _sendSent);
         if (finSent)
         {
             _finSent = true;
         }
+
+        if (_sendProgress.IsArmed && !HasTooMuchUnsent(_sendUnsentLimit / 2))
+        {
+            _sendProgress.Release();
+        }
     }
+
+    /// <summary>
+    /// Writer, after a flush: waits while more than <see cref="QuicTransportSettings.StreamSendUnsentLimit"/> committed
+    /// bytes wait to be sent, until the loop has sent down to half of it or the stream is aborted.
+    /// </summary>
+    internal ValueTask WaitForSendProgressAsync()
+    {
+        if (!HasTooMuchUnsent(_sendUnsentLimit) || _writeAborted)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        var wait = _sendProgress.Arm();
+        if (!HasTooMuchUnsent(_sendUnsentLimit / 2) || _writeAborted)
+        {
+            _sendProgress.Release();
+        }
+
+        return wait;
+    }
+
+    private bool HasTooMuchUnsent(long limit) =>
+        Interlocked.Read(ref _sendCommitted) - Volatile.Read(ref _sendSentPublished) > limit;
 
     /// <summary>Loop thread: everything below <paramref name="ackedEnd"/> is acknowledged and no longer used by ngtcp2.</summary>
     internal void OnDataAcknowledged(ulong ackedEnd)
@@ -179,6 +217,7 @@ public sealed unsafe partial class QuicStream
             _sendPipe.Reader.Complete();
             var held = Interlocked.Exchange(ref _sendHeld, SendReleased);
             _connection.Budget.Release(held);
+            _sendProgress.Release();
         }
     }
 
@@ -191,6 +230,7 @@ public sealed unsafe partial class QuicStream
             _writeAbortCodeKnown = codeKnown;
             _writeAborted = true;
             _sendPipe.Writer.CancelPendingFlush();
+            _sendProgress.Release();
         }
         else if (codeKnown && !_writeAbortCodeKnown && Interlocked.CompareExchange(ref _writeAbort, error, previous) == previous)
         {
@@ -201,7 +241,13 @@ public sealed unsafe partial class QuicStream
     /// <summary>Application thread: <paramref name="bytes"/> are about to be committed to the send pipe; they count against the budget until acknowledged.</summary>
     internal void OnOutputCommitting(long bytes)
     {
-        if (bytes <= 0 || Interlocked.Add(ref _sendHeld, bytes) < SendReleased / 2)
+        if (bytes <= 0)
+        {
+            return;
+        }
+
+        Interlocked.Add(ref _sendCommitted, bytes);
+        if (Interlocked.Add(ref _sendHeld, bytes) < SendReleased / 2)
         {
             return;
         }

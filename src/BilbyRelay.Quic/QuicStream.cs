@@ -33,7 +33,7 @@ public sealed partial class QuicStream : IDuplexPipe, ILoopWorkItem, IWithheldCr
     private long _abortReadCode;
     private long _abortWriteCode;
 
-    internal QuicStream(QuicConnection connection, long streamId, bool isServer, long sendBufferLimit)
+    internal QuicStream(QuicConnection connection, long streamId, bool isServer, long sendBufferLimit, long sendUnsentLimit)
     {
         _connection = connection;
         StreamId = streamId;
@@ -50,6 +50,7 @@ public sealed partial class QuicStream : IDuplexPipe, ILoopWorkItem, IWithheldCr
         _sendPipe = new Pipe(new PipeOptions(pool, pauseWriterThreshold: sendBufferLimit, resumeWriterThreshold: sendBufferLimit / 2,
             minimumSegmentSize: NativeBlockMemoryPool.BlockSize, useSynchronizationContext: false));
         _receiveWindow = connection.InitialStreamReceiveWindow;
+        _sendUnsentLimit = Math.Min(sendUnsentLimit, sendBufferLimit);
         _input = new StreamInputReader(this, _receivePipe.Reader);
         _output = new StreamOutputWriter(this, _sendPipe.Writer);
         if (!CanRead)

@@ -40,6 +40,14 @@ public sealed class QuicTransportSettings
     /// </summary>
     public long StreamSendBufferLimit { get; set; } = 4L * 1024 * 1024;
 
+    /// <summary>
+    /// Bytes of a stream's output not yet sent (held back by the peer's flow control or congestion control) before
+    /// <c>FlushAsync</c> waits, at most <see cref="StreamSendBufferLimit"/>. Unacknowledged bytes in flight need the
+    /// larger limit to keep a fast path busy; unsent bytes need little, and a receiver that stops reading then pins
+    /// only this much of the sender's output.
+    /// </summary>
+    public long StreamSendUnsentLimit { get; set; } = 256 * 1024;
+
     /// <summary>Bytes held for peers, shared with every connection given the same instance (see <see cref="QuicMemoryBudget"/>).</summary>
     public QuicMemoryBudget MemoryBudget { get; set; } = new(long.MaxValue);
 
@@ -59,6 +67,7 @@ public sealed class QuicTransportSettings
         ArgumentOutOfRangeException.ThrowIfNegative(MaxDatagramFrameSize);
         ArgumentOutOfRangeException.ThrowIfLessThan(DatagramSendQueueCapacity, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(StreamSendBufferLimit, 4096);
+        ArgumentOutOfRangeException.ThrowIfLessThan(StreamSendUnsentLimit, 4096);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(HandshakeTimeout, TimeSpan.Zero);
     }
 }

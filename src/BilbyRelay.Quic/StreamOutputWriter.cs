@@ -4,7 +4,8 @@ namespace BilbyRelay.Quic;
 
 /// <summary>
 /// <see cref="QuicStream.Output"/>: the send pipe's writer. FlushAsync commits bytes and tells the loop; it waits
-/// while the pipe holds more than the stream's send-buffer limit of unacknowledged data. Completing sends FIN;
+/// while the pipe holds more than the stream's send-buffer limit of unacknowledged data, or more than its unsent
+/// limit of data the loop could not send yet. Completing sends FIN;
 /// completing with an exception resets the stream with code 0.
 /// </summary>
 internal sealed class StreamOutputWriter(QuicStream stream, PipeWriter inner) : PipeWriter
@@ -35,7 +36,9 @@ internal sealed class StreamOutputWriter(QuicStream stream, PipeWriter inner) : 
         stream.OnOutputFlushed();
         if (pending.IsCompletedSuccessfully)
         {
-            return new ValueTask<FlushResult>(Check(pending.Result));
+            var result = Check(pending.Result);
+            var progress = stream.WaitForSendProgressAsync();
+            return progress.IsCompletedSuccessfully ? new ValueTask<FlushResult>(result) : AwaitProgress(progress, result);
         }
 
         return AwaitFlush(pending);
@@ -56,7 +59,18 @@ internal sealed class StreamOutputWriter(QuicStream stream, PipeWriter inner) : 
         stream.OnOutputFlushed();
     }
 
-    private async ValueTask<FlushResult> AwaitFlush(ValueTask<FlushResult> pending) => Check(await pending.ConfigureAwait(false));
+    private async ValueTask<FlushResult> AwaitFlush(ValueTask<FlushResult> pending)
+    {
+        var result = Check(await pending.ConfigureAwait(false));
+        await stream.WaitForSendProgressAsync().ConfigureAwait(false);
+        return Check(result);
+    }
+
+    private async ValueTask<FlushResult> AwaitProgress(ValueTask progress, FlushResult result)
+    {
+        await progress.ConfigureAwait(false);
+        return Check(result);
+    }
 
     private FlushResult Check(FlushResult result)
     {

@@ -55,6 +55,56 @@ public sealed class FlowControlTests
     }
 
     [Fact]
+    public async Task StalledReader_PinsOnlyTheUnsentLimitOfALargeSendBuffer()
+    {
+        const long sendLimit = 8L * 1024 * 1024;
+        const long unsentLimit = 64 * 1024;
+        const long window = 128 * 1024;
+        await using var listener = QuicTestEnvironment.StartListener(o =>
+        {
+            o.Transport.StreamReceiveWindow = window;
+            o.Transport.ConnectionReceiveWindow = 4 * window;
+        });
+        var (client, server) = await QuicTestEnvironment.ConnectPairAsync(listener, o =>
+        {
+            o.Transport.StreamSendBufferLimit = sendLimit;
+            o.Transport.StreamSendUnsentLimit = unsentLimit;
+        });
+        await using (client)
+        await using (server)
+        {
+            var clientStream = await client.OpenStreamAsync(bidirectional: true);
+            var chunk = new byte[16 * 1024];
+            long written = 0;
+            Task<System.IO.Pipelines.FlushResult> blocked = Task.FromResult(default(System.IO.Pipelines.FlushResult));
+
+            var watch = Stopwatch.StartNew();
+            while (watch.Elapsed < QuicTestEnvironment.Timeout)
+            {
+                blocked = clientStream.Output.WriteAsync(chunk).AsTask();
+                written += chunk.Length;
+                var finished = await Task.WhenAny(blocked, Task.Delay(500));
+                if (finished != blocked)
+                {
+                    break;
+                }
+            }
+
+            // The peer's window lets out at most `window`; beyond that only the unsent limit waits in our buffer,
+            // however large the send buffer is.
+            Assert.False(blocked.IsCompleted);
+            Assert.InRange(written, unsentLimit, window + unsentLimit + (2 * chunk.Length));
+
+            var serverStream = await server.AcceptStreamAsync();
+            var reading = StreamData.ReadToEndAsync(serverStream.Input);
+            await blocked.WaitAsync(QuicTestEnvironment.Timeout);
+            await clientStream.Output.CompleteAsync();
+            var (length, _) = await reading.WaitAsync(QuicTestEnvironment.Timeout);
+            Assert.Equal(written, length);
+        }
+    }
+
+    [Fact]
     public async Task StalledStreams_HoldOnlyTheirOwnWindow_AndNeverBlockTheConnection()
     {
         const int window = 64 * 1024;
