@@ -66,6 +66,7 @@ public sealed unsafe partial class QuicConnection
 
         _handshakeCompleted = true;
         _state = ConnectionState.Established;
+        _creditTopUpPending = true;
         UpdateMaxDatagramSize((int)Ngtcp2.ngtcp2_conn_get_path_max_tx_udp_payload_size(_conn));
         if (_isServer)
         {
@@ -102,29 +103,12 @@ public sealed unsafe partial class QuicConnection
 
         if (!accepted)
         {
-            // Nobody reads this stream any more: all its credit comes back at once.
-            Ngtcp2.ngtcp2_conn_extend_max_offset(_conn, (ulong)data.Length);
+            // Nobody reads this stream any more: its stream credit comes back at once.
             Ngtcp2.ngtcp2_conn_extend_max_stream_offset(_conn, streamId, (ulong)data.Length);
-            return;
         }
 
-        // Connection credit comes back as soon as the bytes sit in the stream's own buffer, which its stream window
-        // bounds: a stream whose reader stalls holds at most its window and never starves the control stream or the
-        // connection's other streams. Stream credit waits for the reader (QuicStream.OnInputConsumed). Only while the
-        // memory budget is under pressure does connection credit wait too, so the connection's window shrinks.
-        if (Budget.IsUnderPressure)
-        {
-            if (_withheldConnectionCredit == 0)
-            {
-                _endpoint.WithholdCredit(this);
-            }
-
-            _withheldConnectionCredit += data.Length;
-        }
-        else
-        {
-            Ngtcp2.ngtcp2_conn_extend_max_offset(_conn, (ulong)data.Length);
-        }
+        // Stream credit waits for the reader (QuicStream.OnInputConsumed); connection credit does not.
+        OnCreditTaken(data.Length);
     }
 
     internal void HandleAckedStreamData(long streamId, ulong offset, ulong length)

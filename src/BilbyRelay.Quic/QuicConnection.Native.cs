@@ -67,6 +67,7 @@ public sealed unsafe partial class QuicConnection
                 Ngtcp2.NGTCP2_TRANSPORT_PARAMS_V1, &parameters, null, (void*)GCHandle.ToIntPtr(_self));
             NativeErrors.ThrowIfNgtcp2Failed(rv, "ngtcp2_conn_client_new");
             _conn = conn;
+            ReserveInitialCredit();
             NativeResourceCounters.ConnectionCreated();
             _endpoint.AddConnection(this);
             AddLocalConnectionId(scid.AsSpan());
@@ -102,6 +103,7 @@ public sealed unsafe partial class QuicConnection
             Ngtcp2.NGTCP2_TRANSPORT_PARAMS_V1, &parameters, null, (void*)GCHandle.ToIntPtr(_self));
         NativeErrors.ThrowIfNgtcp2Failed(rv, "ngtcp2_conn_server_new");
         _conn = conn;
+        ReserveInitialCredit();
         NativeResourceCounters.ConnectionCreated();
         AddLocalConnectionId(header->dcid.AsSpan());
         AddLocalConnectionId(scid.AsSpan());
@@ -143,7 +145,8 @@ public sealed unsafe partial class QuicConnection
         settings.initial_ts = now;
         settings.cc_algo = Ngtcp2.NGTCP2_CC_ALGO_CUBIC;
         settings.max_stream_window = (ulong)_settings.StreamReceiveWindow;
-        settings.max_window = (ulong)_settings.ConnectionReceiveWindow;
+        // No connection-window auto-tuning: every byte of connection credit is granted, and reserved, by us.
+        settings.max_window = 0;
         settings.handshake_timeout = MonotonicClock.ToNanoseconds(_settings.HandshakeTimeout);
         return settings;
     }
@@ -157,7 +160,8 @@ public sealed unsafe partial class QuicConnection
         parameters.initial_max_stream_data_bidi_local = initialStreamWindow;
         parameters.initial_max_stream_data_bidi_remote = initialStreamWindow;
         parameters.initial_max_stream_data_uni = initialStreamWindow;
-        parameters.initial_max_data = (ulong)_settings.ConnectionReceiveWindow;
+        // The rest of the connection window follows once the budget is asked (QuicConnection.Credit).
+        parameters.initial_max_data = (ulong)InitialConnectionCredit;
         parameters.initial_max_streams_bidi = (ulong)_settings.MaxBidirectionalStreams;
         parameters.initial_max_streams_uni = (ulong)_settings.MaxUnidirectionalStreams;
         parameters.max_idle_timeout = MonotonicClock.ToNanoseconds(_settings.IdleTimeout);
@@ -269,6 +273,7 @@ public sealed unsafe partial class QuicConnection
         }
 
         _endpoint.RemoveConnection(this);
+        ReturnOutstandingCredit();
         if (_clientOptions is { UseDedicatedEndpoint: true })
         {
             _ = _endpoint.StopAsync();

@@ -101,26 +101,11 @@ public sealed unsafe partial class QuicConnection
 
         Ngtcp2.ngtcp2_conn_extend_max_stream_offset(_conn, stream.StreamId, (ulong)bytes);
         _endpoint.MarkDirty(this);
-    }
-
-    /// <summary>Loop thread: grants connection credit held back under budget pressure; false while the pressure lasts.</summary>
-    bool IWithheldCredit.TryGrantWithheldCredit()
-    {
-        if (_conn == null || _state != ConnectionState.Established || _withheldConnectionCredit == 0)
+        if (_creditTopUpQueued)
         {
-            _withheldConnectionCredit = 0;
-            return true;
+            // Consumption lowered what this connection holds, which may let its floor grant credit again.
+            TopUpCredit();
         }
-
-        if (Budget.IsUnderPressure)
-        {
-            return false;
-        }
-
-        Ngtcp2.ngtcp2_conn_extend_max_offset(_conn, (ulong)_withheldConnectionCredit);
-        _withheldConnectionCredit = 0;
-        _endpoint.MarkDirty(this);
-        return true;
     }
 
     /// <summary>Loop thread: RESET_STREAM and/or STOP_SENDING for a local abort.</summary>

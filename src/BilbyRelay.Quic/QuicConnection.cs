@@ -17,7 +17,7 @@ namespace BilbyRelay.Quic;
 /// <see cref="Free"/>, on the loop thread, never from inside an ngtcp2 callback. A connection is not freed when it
 /// closes: it first spends 3×PTO in the closing or draining period (RFC 9000 §10.2).
 /// </remarks>
-public sealed partial class QuicConnection : IAsyncDisposable, ILoopWorkItem, IWithheldCredit
+public sealed partial class QuicConnection : IAsyncDisposable, ILoopWorkItem
 {
     private static long s_nextId;
 
@@ -45,9 +45,6 @@ public sealed partial class QuicConnection : IAsyncDisposable, ILoopWorkItem, IW
     private bool _statelessResetReceived;
     private string? _handshakeFailure;
     private QuicError? _handshakeFailureError;
-
-    // Connection credit for received stream bytes, held back while the memory budget is under pressure.
-    private long _withheldConnectionCredit;
 
     // Cross-thread state.
     private volatile ConnectionState _state = ConnectionState.Handshaking;

@@ -6,7 +6,7 @@ namespace BilbyRelay.Quic;
 internal sealed unsafe partial class QuicEndpoint
 {
     private const ulong CreditRecheckNanoseconds = 5_000_000;
-    private static readonly Predicate<IWithheldCredit> s_creditGranted = static holder => holder.TryGrantWithheldCredit();
+    private static readonly Predicate<QuicConnection> s_creditToppedUp = static connection => connection.RetryCreditTopUp();
 
     private void RunLoop()
     {
@@ -22,7 +22,7 @@ internal sealed unsafe partial class QuicEndpoint
                 var now = MonotonicClock.NowNanoseconds;
                 var more = ReceiveAvailable(now);
                 RunWorkItems();
-                GrantWithheldCredit(MonotonicClock.NowNanoseconds);
+                RetryShortCredit(MonotonicClock.NowNanoseconds);
                 RunTimers(MonotonicClock.NowNanoseconds);
                 FlushDirty(MonotonicClock.NowNanoseconds);
                 CountBusyTime(now);
@@ -54,8 +54,8 @@ internal sealed unsafe partial class QuicEndpoint
             return 0;
         }
 
-        // Withheld credit is rechecked on a short period; otherwise the loop sleeps up to a second between timers.
-        var longest = _creditWithheld.Count > 0 ? (int)(CreditRecheckNanoseconds / 1_000_000) : 1000;
+        // Short credit is retried on a short period; otherwise the loop sleeps up to a second between timers.
+        var longest = _creditShort.Count > 0 ? (int)(CreditRecheckNanoseconds / 1_000_000) : 1000;
         if (!_timers.TryPeek(out _, out var expiry))
         {
             return longest;
@@ -146,15 +146,15 @@ internal sealed unsafe partial class QuicEndpoint
         }
     }
 
-    private void GrantWithheldCredit(ulong now)
+    private void RetryShortCredit(ulong now)
     {
-        if (_creditWithheld.Count == 0 || now - _creditCheckedAt < CreditRecheckNanoseconds)
+        if (_creditShort.Count == 0 || now - _creditCheckedAt < CreditRecheckNanoseconds)
         {
             return;
         }
 
         _creditCheckedAt = now;
-        _creditWithheld.RemoveAll(s_creditGranted);
+        _creditShort.RemoveAll(s_creditToppedUp);
     }
 
     private void RunTimers(ulong now)

@@ -44,9 +44,9 @@ internal sealed unsafe partial class QuicEndpoint
     private readonly List<QuicConnection> _dirty = [];
     private readonly PendingSend _pendingSend = new();
 
-    // Streams and connections holding back flow-control credit while their memory budget is under pressure;
-    // rechecked every CreditRecheckNanoseconds, since nothing signals the loop when usage falls.
-    private readonly List<IWithheldCredit> _creditWithheld = [];
+    // Connections whose flow-control credit is below their full window because the memory budget is short;
+    // retried every CreditRecheckNanoseconds, since nothing signals the loop when usage falls.
+    private readonly List<QuicConnection> _creditShort = [];
     private ulong _creditCheckedAt;
     private readonly byte* _sendBuffer;
     private readonly ngtcp2_path_storage* _writePath;
@@ -269,7 +269,7 @@ internal sealed unsafe partial class QuicEndpoint
         Ngtcp2Crypto.ngtcp2_crypto_generate_stateless_reset_token(token, _resetSecret, 32, cid);
 
     /// <summary>Loop thread: <paramref name="holder"/> holds back credit until its budget allows; registered once per episode.</summary>
-    internal void WithholdCredit(IWithheldCredit holder) => _creditWithheld.Add(holder);
+    internal void QueueCreditTopUp(QuicConnection connection) => _creditShort.Add(connection);
 
     /// <summary>Marks a connection as having something to write; flushed at the end of the loop turn.</summary>
     internal void MarkDirty(QuicConnection connection)

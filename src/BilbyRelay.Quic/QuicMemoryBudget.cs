@@ -5,14 +5,16 @@ namespace BilbyRelay.Quic;
 /// consumed, stream bytes written but not yet acknowledged, and queued outgoing datagrams. Thread-safe.
 /// </summary>
 /// <remarks>
-/// Streams obey it softly: above <see cref="PressureThreshold"/> consumed bytes stop becoming stream credit (the
-/// peers' windows shrink towards zero) until usage falls again, so what a peer may still send is bounded by the
-/// credit it already holds. Datagrams obey it strictly: one that would take usage past <see cref="Limit"/> is
-/// refused.
+/// Streams obey it through connection-level flow control: credit a connection grants its peer is reserved here,
+/// and used plus reserved bytes stay below <see cref="PressureThreshold"/>, except for a small floor per connection
+/// that holds little itself (so every edge keeps flowing) while usage is below <see cref="Limit"/>. Usage is thus
+/// bounded by the limit plus one floor per connection. Datagrams obey it strictly: one that would take usage past
+/// <see cref="Limit"/> is refused.
 /// </remarks>
 public sealed class QuicMemoryBudget
 {
     private long _used;
+    private long _reserved;
 
     /// <param name="limit">Bytes the engine may hold; <see cref="long.MaxValue"/> for no limit.</param>
     public QuicMemoryBudget(long limit)
@@ -25,17 +27,48 @@ public sealed class QuicMemoryBudget
 
     public long Limit { get; }
 
-    /// <summary>Usage at which stream credit is withheld.</summary>
+    /// <summary>Used plus reserved bytes beyond which connections get no credit but their floor.</summary>
     public long PressureThreshold { get; }
 
     /// <summary>Bytes held now.</summary>
     public long Used => Interlocked.Read(ref _used);
 
-    public bool IsUnderPressure => Interlocked.Read(ref _used) >= PressureThreshold;
+    /// <summary>Connection credit granted to peers and not yet used: bytes they may still send.</summary>
+    public long Reserved => Interlocked.Read(ref _reserved);
+
+    public bool IsUnderPressure => Used + Reserved >= PressureThreshold;
 
     internal void Charge(long bytes) => Interlocked.Add(ref _used, bytes);
 
     internal void Release(long bytes) => Interlocked.Add(ref _used, -bytes);
+
+    /// <summary>Reserves credit that is granted whatever the usage (a new connection's initial window).</summary>
+    internal void Reserve(long bytes) => Interlocked.Add(ref _reserved, bytes);
+
+    internal void Unreserve(long bytes) => Interlocked.Add(ref _reserved, -bytes);
+
+    /// <summary>
+    /// Reserves up to <paramref name="wanted"/> bytes of credit: what keeps used plus reserved below
+    /// <see cref="PressureThreshold"/>, or <paramref name="floorRoom"/> if that is more and usage is still below
+    /// <see cref="Limit"/>. Returns what was reserved.
+    /// </summary>
+    /// <remarks>
+    /// The floor lets a connection that holds little keep flowing in the headroom between the threshold and the
+    /// limit; bytes it passes on to other streams' send buffers count as used, so at the limit the floor stops too.
+    /// </remarks>
+    internal long TryReserve(long wanted, long floorRoom)
+    {
+        var used = Used;
+        var room = PressureThreshold - used - Reserved;
+        var granted = Math.Min(wanted, used < Limit ? Math.Max(room, floorRoom) : room);
+        if (granted <= 0)
+        {
+            return 0;
+        }
+
+        Interlocked.Add(ref _reserved, granted);
+        return granted;
+    }
 
     /// <summary>Charges <paramref name="bytes"/> unless that would exceed <see cref="Limit"/>.</summary>
     internal bool TryCharge(long bytes)

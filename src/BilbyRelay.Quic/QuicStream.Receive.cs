@@ -20,9 +20,6 @@ public sealed partial class QuicStream
     // Set by the application when it completes Input.
     private volatile bool _inputReaderCompleted;
 
-    // loop: consumed bytes not yet granted as stream credit because the memory budget is under pressure.
-    private long _withheldCredit;
-
     // loop: bytes the peer may send ahead of consumption; credit returned on consumption keeps it there.
     private long _receiveWindow;
 
@@ -75,7 +72,7 @@ public sealed partial class QuicStream
         if (!data.IsEmpty)
         {
             Interlocked.Add(ref _unconsumed, data.Length);
-            _connection.Budget.Charge(data.Length);
+            _connection.ChargeReceived(data.Length);
             var writer = _receivePipe.Writer;
             writer.Write(data);
             // The pause threshold is disabled, so this completes synchronously and never blocks the loop.
@@ -120,7 +117,7 @@ public sealed partial class QuicStream
             var owed = Interlocked.Exchange(ref _unconsumed, ReadingEnded);
             if (owed > 0)
             {
-                _connection.Budget.Release(owed);
+                _connection.ReleaseReceived(owed);
             }
         }
     }
@@ -133,7 +130,7 @@ public sealed partial class QuicStream
             return;
         }
 
-        _connection.Budget.Release(bytes);
+        _connection.ReleaseReceived(bytes);
         Interlocked.Add(ref _pendingCredit, bytes);
         Request(0);
     }
@@ -143,42 +140,5 @@ public sealed partial class QuicStream
     {
         _inputReaderCompleted = true;
         Request(FlagInputCompleted);
-    }
-
-    /// <summary>Loop thread: grants consumed bytes as stream credit, or holds them back while the memory budget is under pressure.</summary>
-    private void GrantOrWithholdCredit(long credit)
-    {
-        if (_connection.Budget.IsUnderPressure)
-        {
-            if (_withheldCredit == 0)
-            {
-                _connection.Endpoint.WithholdCredit(this);
-            }
-
-            _withheldCredit += credit;
-            return;
-        }
-
-        _connection.ExtendStreamCredit(this, credit + _withheldCredit);
-        _withheldCredit = 0;
-    }
-
-    /// <summary>Loop thread: grants credit held back earlier; false while the budget is still under pressure.</summary>
-    bool IWithheldCredit.TryGrantWithheldCredit()
-    {
-        if (_nativeClosed || _receiveCompleted || _withheldCredit == 0)
-        {
-            _withheldCredit = 0;
-            return true;
-        }
-
-        if (_connection.Budget.IsUnderPressure)
-        {
-            return false;
-        }
-
-        _connection.ExtendStreamCredit(this, _withheldCredit);
-        _withheldCredit = 0;
-        return true;
     }
 }

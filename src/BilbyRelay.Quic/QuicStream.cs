@@ -14,7 +14,7 @@ namespace BilbyRelay.Quic;
 /// pipe). Requests reach the loop through <see cref="ILoopWorkItem"/> with coalescing flags; fields marked "loop"
 /// are touched only by the loop thread.
 /// </remarks>
-public sealed partial class QuicStream : IDuplexPipe, ILoopWorkItem, IWithheldCredit
+public sealed partial class QuicStream : IDuplexPipe, ILoopWorkItem
 {
     private const int FlagFlushed = 1;
     private const int FlagAbortRead = 2;
@@ -140,7 +140,7 @@ public sealed partial class QuicStream : IDuplexPipe, ILoopWorkItem, IWithheldCr
         var credit = Interlocked.Exchange(ref _pendingCredit, 0);
         if (credit > 0 && !_nativeClosed && !_receiveCompleted)
         {
-            GrantOrWithholdCredit(credit);
+            _connection.ExtendStreamCredit(this, credit);
         }
 
         if ((flags & FlagReceiveWindow) != 0)

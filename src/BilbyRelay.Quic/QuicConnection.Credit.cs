@@ -1,0 +1,120 @@
+using BilbyRelay.Quic.Interop;
+
+namespace BilbyRelay.Quic;
+
+/// <summary>
+/// Connection-level flow control against the shared <see cref="QuicMemoryBudget"/>. Credit comes back as soon as
+/// received bytes sit in a stream's buffer (each stream's own window bounds that), so a stalled stream never stalls
+/// the connection; what the connection may have outstanding is what the budget can still cover, and at least a
+/// small floor while the connection itself holds little, so every edge keeps its control stream and a share of
+/// throughput however much other edges pin.
+/// </summary>
+public sealed unsafe partial class QuicConnection
+{
+    /// <summary>
+    /// Credit a connection may always have outstanding while it holds (received, unconsumed) less than this: the
+    /// initial max_data, granted before the budget can be asked, and the floor that keeps a light connection flowing.
+    /// </summary>
+    internal const long CreditFloor = 256 * 1024;
+
+    // loop: connection credit granted and not yet taken by received stream bytes, as reserved in the budget.
+    private long _creditOutstanding;
+
+    // Received stream bytes this connection's streams hold unconsumed: +loop on receipt, -any thread on consumption.
+    private long _receiveHeld;
+
+    // loop: in the endpoint's list of connections whose credit is below the full window.
+    private bool _creditTopUpQueued;
+
+    // loop: the handshake completed inside an ngtcp2 callback; the rest of the window is granted after it returns.
+    private bool _creditTopUpPending;
+
+    /// <summary>Receive window of the whole connection advertised in the transport parameters.</summary>
+    private long InitialConnectionCredit => Math.Min(_settings.ConnectionReceiveWindow, CreditFloor);
+
+    /// <summary>Loop thread, when the native connection is created: the transport parameters' max_data is outstanding.</summary>
+    private void ReserveInitialCredit()
+    {
+        _creditOutstanding = InitialConnectionCredit;
+        Budget.Reserve(_creditOutstanding);
+    }
+
+    /// <summary>Any thread: received bytes now held by a stream of this connection.</summary>
+    internal void ChargeReceived(long bytes)
+    {
+        Interlocked.Add(ref _receiveHeld, bytes);
+        Budget.Charge(bytes);
+    }
+
+    /// <summary>Any thread: held received bytes were consumed or discarded.</summary>
+    internal void ReleaseReceived(long bytes)
+    {
+        Interlocked.Add(ref _receiveHeld, -bytes);
+        Budget.Release(bytes);
+    }
+
+    /// <summary>Loop thread: <paramref name="bytes"/> of stream data arrived, taking that much outstanding credit.</summary>
+    private void OnCreditTaken(long bytes)
+    {
+        var taken = Math.Min(bytes, _creditOutstanding);
+        _creditOutstanding -= taken;
+        Budget.Unreserve(taken);
+        TopUpCredit();
+    }
+
+    /// <summary>Loop thread: grants connection credit up to the full window, as far as the budget allows.</summary>
+    private void TopUpCredit()
+    {
+        if (!TryTopUpCredit() && !_creditTopUpQueued)
+        {
+            // Nothing signals the loop when budget frees up elsewhere: the endpoint retries on a short period.
+            _creditTopUpQueued = true;
+            _endpoint.QueueCreditTopUp(this);
+        }
+    }
+
+    /// <summary>Loop thread, from the endpoint's retry list: true once the connection has its full window or ended.</summary>
+    internal bool RetryCreditTopUp()
+    {
+        if (_state == ConnectionState.Established && !TryTopUpCredit())
+        {
+            return false;
+        }
+
+        _creditTopUpQueued = false;
+        return true;
+    }
+
+    /// <summary>Loop thread: true when the connection has its full window (or cannot take credit at all).</summary>
+    private bool TryTopUpCredit()
+    {
+        if (_conn == null || (_state != ConnectionState.Established && _state != ConnectionState.Handshaking))
+        {
+            return true;
+        }
+
+        var wanted = _settings.ConnectionReceiveWindow - _creditOutstanding;
+        if (wanted <= 0)
+        {
+            return true;
+        }
+
+        var floorRoom = CreditFloor - Interlocked.Read(ref _receiveHeld) - _creditOutstanding;
+        var granted = Budget.TryReserve(wanted, floorRoom);
+        if (granted > 0)
+        {
+            Ngtcp2.ngtcp2_conn_extend_max_offset(_conn, (ulong)granted);
+            _creditOutstanding += granted;
+            _endpoint.MarkDirty(this);
+        }
+
+        return granted == wanted;
+    }
+
+    /// <summary>Loop thread, when the connection is freed: what the peer never used goes back to the budget.</summary>
+    private void ReturnOutstandingCredit()
+    {
+        Budget.Unreserve(_creditOutstanding);
+        _creditOutstanding = 0;
+    }
+}
