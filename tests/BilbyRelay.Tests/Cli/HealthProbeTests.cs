@@ -11,10 +11,10 @@ public sealed class HealthProbeTests
     [Fact]
     public async Task Health200_ExitsZeroAndPrintsTheBody()
     {
-        using var listener = Answering("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"status\":\"ok\"}");
+        using var listener = new AnsweringListener("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"status\":\"ok\"}");
         var run = new ProgramRun();
 
-        var exit = await run.RunAsync("health", "--api-addr", Address(listener));
+        var exit = await run.RunAsync("health", "--api-addr", listener.EndPoint.ToString());
 
         Assert.Equal(ExitCodes.Success, exit);
         Assert.Equal("{\"status\":\"ok\"}\n", run.Out.ToString());
@@ -23,10 +23,10 @@ public sealed class HealthProbeTests
     [Fact]
     public async Task Health503_ExitsOneWithTheReason()
     {
-        using var listener = Answering("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n{\"status\":\"failed\"}");
+        using var listener = new AnsweringListener("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n{\"status\":\"failed\"}");
         var run = new ProgramRun();
 
-        var exit = await run.RunAsync("health", "--api-addr", Address(listener));
+        var exit = await run.RunAsync("health", "--api-addr", listener.EndPoint.ToString());
 
         Assert.Equal(ExitCodes.RuntimeFailure, exit);
         Assert.Contains("answered 503", run.Error.ToString(), StringComparison.Ordinal);
@@ -64,11 +64,7 @@ public sealed class HealthProbeTests
         Assert.Equal(IPEndPoint.Parse("10.0.0.5:4480"), HealthProbe.Target(IPEndPoint.Parse("10.0.0.5:4480")));
     }
 
-    private static string Address(AnsweringListener listener) => listener.EndPoint.ToString();
-
-    /// <summary>A TCP server that reads one request head and answers <paramref name="response"/>, then closes.</summary>
-    private static AnsweringListener Answering(string response) => new(response);
-
+    /// <summary>A TCP server that reads one request head and answers the given response, then closes.</summary>
     private sealed class AnsweringListener : IDisposable
     {
         private readonly TcpListener _listener = new(IPAddress.Loopback, 0);

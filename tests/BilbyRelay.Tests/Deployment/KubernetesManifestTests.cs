@@ -80,7 +80,7 @@ public sealed class KubernetesManifestTests
         Assert.Equal(ExitCodes.Success, exit);
         Assert.Equal("\nconfiguration is valid\n", run.Error.ToString());
         var relay = RelayContainer(Map(Manifest("deployment.yaml"), "spec", "template", "spec"));
-        foreach (var (_, port, protocol) in Ports(relay))
+        foreach (var (_, port, _) in Ports(relay))
         {
             Assert.Contains($"0.0.0.0:{port}", run.Out.ToString(), StringComparison.Ordinal);
         }
