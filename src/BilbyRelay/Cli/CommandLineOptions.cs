@@ -10,6 +10,9 @@ public enum CommandKind
     /// <summary>Validate the configuration, print it (secrets redacted) and exit.</summary>
     CheckConfig,
 
+    /// <summary>GET /health from the relay configured by the same sources; exit 0 when it answers 200 (a container probe).</summary>
+    Health,
+
     Help,
 
     Version,

@@ -4,13 +4,14 @@ using BilbyRelay.Config;
 namespace BilbyRelay.Cli;
 
 /// <summary>
-/// Parses <c>bilbyrelay [check-config] [options]</c>. Options take their value as the next
+/// Parses <c>bilbyrelay [check-config|health] [options]</c>. Options take their value as the next
 /// argument or after '=' (<c>--quic-addr=[::]:4433</c>). Secrets are deliberately not options:
 /// the command line of a process is visible to every user through ps and /proc.
 /// </summary>
 public static class CommandLineParser
 {
     public const string CheckConfigCommand = "check-config";
+    public const string HealthCommand = "health";
 
     public static bool TryParse(IReadOnlyList<string> args, [NotNullWhen(true)] out CommandLineOptions? options, [NotNullWhen(false)] out string? error)
     {
@@ -24,9 +25,9 @@ public static class CommandLineParser
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
-            if (i == 0 && arg == CheckConfigCommand)
+            if (i == 0 && arg is CheckConfigCommand or HealthCommand)
             {
-                parsed.Command = CommandKind.CheckConfig;
+                parsed.Command = arg == HealthCommand ? CommandKind.Health : CommandKind.CheckConfig;
                 continue;
             }
 

@@ -11,6 +11,7 @@ public static class HelpText
         var text = new StringBuilder();
         text.Append("Usage: bilbyrelay [options]                 run the relay until SIGTERM/SIGINT\n");
         text.Append("       bilbyrelay check-config [options]    validate and print the effective configuration\n");
+        text.Append("       bilbyrelay health [options]          GET /health of the relay these options configure; exit 0 if 200\n");
         text.Append('\n');
         text.Append("Options:\n");
         Option(text, "-c, --config FILE", "TOML or relay.json config file (env BILBYRELAY_CONFIG)", "(none: defaults)");

@@ -33,9 +33,12 @@ public static class RelayCommand
             CommandLine = options.Settings,
         });
 
-        return options.Command == CommandKind.CheckConfig
-            ? await CheckConfigAsync(loaded, options.Output, context).ConfigureAwait(false)
-            : await RunRelayAsync(loaded, context).ConfigureAwait(false);
+        return options.Command switch
+        {
+            CommandKind.CheckConfig => await CheckConfigAsync(loaded, options.Output, context).ConfigureAwait(false),
+            CommandKind.Health => await HealthProbe.RunAsync(loaded, context).ConfigureAwait(false),
+            _ => await RunRelayAsync(loaded, context).ConfigureAwait(false),
+        };
     }
 
     /// <summary>Prints every diagnostic to stderr and, when valid, the effective configuration to stdout.</summary>

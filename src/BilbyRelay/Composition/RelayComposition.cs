@@ -61,7 +61,7 @@ internal static class RelayComposition
                 new ManagedRelay(relay, config, edges, statsServer),
                 events,
                 events,
-                CredentialStores.ForConfigFile(config.File, managerLog),
+                CredentialStores.For(config.Manager, config.File, managerLog),
                 managerLog);
         }
 

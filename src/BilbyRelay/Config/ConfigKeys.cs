@@ -293,6 +293,20 @@ public static class ConfigKeys
         },
         new()
         {
+            Name = "manager.credentials_file",
+            TypeName = "string",
+            DefaultText = "(none: credentials go into the config file)",
+            Description = "File the relay keeps the manager-issued node_id/node_secret in, instead of rewriting the config file; read over the other sources when it exists.",
+            Apply = static (c, v) =>
+            {
+                if (v.TryGetNonEmptyString(out var path))
+                {
+                    c.Manager.CredentialsFile = path;
+                }
+            },
+        },
+        new()
+        {
             Name = "manager.accept_self_signed_cert",
             TypeName = "boolean",
             DefaultText = "false",

@@ -3,7 +3,8 @@ namespace BilbyRelay.Config;
 /// <summary>
 /// Builds the effective configuration. Precedence, lowest first: built-in defaults, the config
 /// file (TOML, or the upstream relay.json), <c>BILBYRELAY_*</c> environment variables, command-line
-/// options. Every problem in every source is collected before the result is returned.
+/// options, then the node credentials in <c>manager.credentials_file</c> when it exists (see
+/// <see cref="CredentialsFileLayer"/>). Every problem in every source is collected before the result is returned.
 /// </summary>
 public static class ConfigLoader
 {
@@ -26,6 +27,7 @@ public static class ConfigLoader
 
         Apply(config, EnvironmentConfigReader.Read(request.Environment), diagnostics, setBy);
         Apply(config, CommandLineAssignments(request.CommandLine), diagnostics, setBy);
+        Apply(config, CredentialsFileLayer.Read(config, diagnostics), diagnostics, setBy);
 
         ConfigValidator.Validate(config, request.Environment, key => setBy.GetValueOrDefault(key, ConfigLocation.Default), diagnostics);
         return new ConfigLoadResult(config, diagnostics.Items);

@@ -43,6 +43,7 @@ public static class EffectiveConfig
             new("manager.registration_token", Redact(manager.RegistrationToken)),
             new("manager.node_id", manager.NodeId),
             new("manager.node_secret", Redact(manager.NodeSecret)),
+            new("manager.credentials_file", manager.CredentialsFile),
             new("manager.accept_self_signed_cert", manager.AcceptSelfSignedCert),
             new("manager.cert_fingerprint", manager.CertFingerprint),
         ];

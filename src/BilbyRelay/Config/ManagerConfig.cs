@@ -17,6 +17,12 @@ public sealed class ManagerConfig
 
     public string? NodeSecret { get; set; }
 
+    /// <summary>
+    /// Where <c>register_ack</c>/<c>rotate_secret</c> credentials are written instead of the config file (a packaged
+    /// relay's config is read-only); when the file exists its node_id/node_secret override every other source.
+    /// </summary>
+    public string? CredentialsFile { get; set; }
+
     /// <summary>Honoured only when the environment has <c>BILBYCAST_ALLOW_INSECURE=1</c> (checked by the manager link on every attempt).</summary>
     public bool AcceptSelfSignedCert { get; set; }
 

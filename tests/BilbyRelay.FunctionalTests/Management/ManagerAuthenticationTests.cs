@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using BilbyRelay.Config;
 using BilbyRelay.Management.Credentials;
 using BilbyRelay.Tests.Common;
 
@@ -72,6 +73,54 @@ public sealed class ManagerAuthenticationTests
         Assert.Equal("0.0.0.0:4433", (string?)root["quic_addr"]);
         Assert.Equal(["enabled", "urls", "node_id", "node_secret"], root["manager"]!.AsObject().Select(p => p.Key));
         Assert.Equal("sec-42", (string?)root["manager"]!["node_secret"]);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task RegisterAck_WithCredentialsFile_WritesIt0600_LeavesConfigUntouched_AndTheNextLoadUsesIt()
+    {
+        await using var manager = await FakeManager.StartAsync();
+        using var directory = new TempFilesDirectory();
+        var config = $"""
+            [manager]
+            enabled = true
+            urls = ["{manager.Url}"]
+            registration_token = "tok-1"
+
+            """;
+        var configPath = directory.WriteFile("relay.toml", config);
+        var credentialsPath = Path.Combine(directory.Path, "credentials.toml");
+        await using (var harness = new ManagerClientHarness(ManagerClientHarness.Options(manager, registrationToken: "tok-1"), new CredentialsFileStore(credentialsPath)))
+        {
+            harness.Client.Start();
+            var connection = await manager.NextConnectionAsync();
+            await connection.ReceiveTypeAsync("auth");
+            await connection.SendAsync(RegisterAck);
+            await connection.ReceiveEventAsync("Connected to manager");
+        }
+
+        Assert.Equal(config, await File.ReadAllTextAsync(configPath));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(credentialsPath));
+        var reloaded = ConfigLoader.Load(new ConfigLoadRequest
+        {
+            ConfigPath = configPath,
+            ConfigPathOption = "--config",
+            Environment = new Dictionary<string, string> { ["BILBYRELAY_MANAGER_CREDENTIALS_FILE"] = credentialsPath },
+            CommandLine = [],
+        });
+        Assert.True(reloaded.Succeeded, string.Join('\n', reloaded.Diagnostics));
+        Assert.Empty(reloaded.Diagnostics);
+        Assert.Equal("node-42", reloaded.Config.Manager.NodeId);
+        Assert.Equal("sec-42", reloaded.Config.Manager.NodeSecret);
+
+        var loaded = reloaded.Config.Manager;
+        var options = ManagerClientHarness.Options(manager) with { RegistrationToken = loaded.RegistrationToken, NodeId = loaded.NodeId, NodeSecret = loaded.NodeSecret };
+        await using var restarted = new ManagerClientHarness(options, new CredentialsFileStore(credentialsPath));
+        restarted.Client.Start();
+        var next = await manager.NextConnectionAsync();
+        var auth = (await next.ReceiveTypeAsync("auth")).GetProperty("payload");
+        Assert.Equal("node-42", auth.GetProperty("node_id").GetString());
+        Assert.Equal("sec-42", auth.GetProperty("node_secret").GetString());
     }
 
     [Fact]

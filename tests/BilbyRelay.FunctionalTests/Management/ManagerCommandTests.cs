@@ -93,6 +93,28 @@ public sealed class ManagerCommandTests
     }
 
     [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task RotateSecret_WithCredentialsFile_PersistedThereAndConfigUntouched()
+    {
+        await using var manager = await FakeManager.StartAsync();
+        using var directory = new TempFilesDirectory();
+        const string config = "[manager]\nurls = []\nnode_id = \"node-1\"\nnode_secret = \"secret-1\"\n";
+        var configPath = directory.WriteFile("relay.toml", config);
+        var credentialsPath = Path.Combine(directory.Path, "credentials.toml");
+        var (connection, harness) = await ConnectAsync(manager, new CredentialsFileStore(credentialsPath));
+        await using var _ = harness;
+
+        AssertAck(await connection.CommandAsync("rot", """{"type":"rotate_secret","new_secret":"secret-2"}"""), true);
+        await connection.ReceiveEventAsync("Secret rotated successfully");
+
+        Assert.Equal(config, await File.ReadAllTextAsync(configPath));
+        var persisted = await File.ReadAllTextAsync(credentialsPath);
+        Assert.Contains("node_id = \"node-1\"\n", persisted, StringComparison.Ordinal);
+        Assert.Contains("node_secret = \"secret-2\"\n", persisted, StringComparison.Ordinal);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(credentialsPath));
+    }
+
+    [Fact]
     public async Task RotateSecret_StoreFails_FailureEventAndNewSecretStillUsed()
     {
         await using var manager = await FakeManager.StartAsync();

@@ -102,4 +102,43 @@ public sealed class PrecedenceTests : IDisposable
         Assert.Equal("BILBYRELAY_MANAGER_NODE_SECRET", ConfigKeys.Find("manager.node_secret")?.EnvironmentVariable);
         Assert.Equal("BILBYRELAY_MANAGER_URLS", ConfigKeys.Find("manager.urls")?.EnvironmentVariable);
     }
+
+    [Fact]
+    public void CredentialsFile_OverridesNodeCredentialsFromEverySource()
+    {
+        var credentials = _dir.WriteFile("credentials.toml", "[manager]\nnode_id = \"n-file\"\nnode_secret = \"s-file\"\n");
+        var path = _dir.WriteFile("relay.toml", $"[manager]\nnode_id = \"n-config\"\nnode_secret = \"s-config\"\ncredentials_file = \"{credentials}\"\n");
+        var environment = new Dictionary<string, string> { ["BILBYRELAY_MANAGER_NODE_SECRET"] = "s-env" };
+
+        var result = ConfigLoading.Load(path, environment);
+
+        Assert.True(result.Succeeded, string.Join('\n', result.Diagnostics));
+        Assert.Equal("n-file", result.Config.Manager.NodeId);
+        Assert.Equal("s-file", result.Config.Manager.NodeSecret);
+    }
+
+    [Fact]
+    public void CredentialsFile_Missing_MeansNotRegisteredYet()
+    {
+        var path = _dir.WriteFile("relay.toml", $"[manager]\nregistration_token = \"t\"\ncredentials_file = \"{Path.Combine(_dir.Path, "absent.toml")}\"\n");
+
+        var result = ConfigLoading.Load(path);
+
+        Assert.True(result.Succeeded, string.Join('\n', result.Diagnostics));
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal("t", result.Config.Manager.RegistrationToken);
+        Assert.Null(result.Config.Manager.NodeId);
+    }
+
+    [Fact]
+    public void CredentialsFile_WithOnlyOneCredentialOrOtherKeys_IsReported()
+    {
+        var credentials = _dir.WriteFile("credentials.toml", "quic_addr = \"0.0.0.0:1\"\n[manager]\nnode_id = \"n\"\n");
+
+        var result = ConfigLoading.Load(null, new Dictionary<string, string> { ["BILBYRELAY_MANAGER_CREDENTIALS_FILE"] = credentials });
+
+        Assert.Contains(result.Diagnostics, d => d.Severity == ConfigDiagnosticSeverity.Warning && d.Key == "quic_addr");
+        Assert.Equal("manager.credentials_file", ConfigLoading.SingleError(result).Key);
+        Assert.Null(result.Config.Manager.NodeId);
+    }
 }

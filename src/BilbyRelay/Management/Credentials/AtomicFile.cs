@@ -4,20 +4,26 @@ namespace BilbyRelay.Management.Credentials;
 /// Replaces a file's content so that a crash leaves either the old or the new file, never a torn
 /// one: write a temporary file in the same directory, fsync it, then rename it over the target.
 /// The target's Unix permission bits are copied to the new file (a config holding secrets is
-/// usually 0600 and must stay so).
+/// usually 0600 and must stay so); a new file gets <c>modeIfNew</c> from the moment it is created.
 /// </summary>
 internal static class AtomicFile
 {
-    public static void Replace(string path, ReadOnlySpan<byte> content)
+    public static void Replace(string path, ReadOnlySpan<byte> content, UnixFileMode? modeIfNew = null)
     {
         var fullPath = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(fullPath) ?? throw new IOException($"{path} has no directory");
         var temporary = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
-        UnixFileMode? mode = OperatingSystem.IsWindows() || !File.Exists(fullPath) ? null : File.GetUnixFileMode(fullPath);
+        UnixFileMode? mode = OperatingSystem.IsWindows() ? null : File.Exists(fullPath) ? File.GetUnixFileMode(fullPath) : modeIfNew;
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (mode is { } createMode && !OperatingSystem.IsWindows())
+        {
+            // Created with the final bits (minus umask, restored below), so a secret is never readable by others in between.
+            options.UnixCreateMode = createMode;
+        }
 
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            using (var stream = new FileStream(temporary, options))
             {
                 stream.Write(content);
                 stream.Flush(flushToDisk: true);
