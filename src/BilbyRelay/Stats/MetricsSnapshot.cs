@@ -52,4 +52,7 @@ internal sealed class MetricsSnapshot
 
     /// <summary>The manager link's state; null when no manager is configured, and its families are then left out.</summary>
     public ManagerLinkSnapshot? Manager { get; init; }
+
+    /// <summary>The structured event log's counters; null when none is configured, and its families are then left out.</summary>
+    public EventLogSnapshot? EventLog { get; init; }
 }

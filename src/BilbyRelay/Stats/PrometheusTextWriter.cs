@@ -48,6 +48,14 @@ internal static class PrometheusTextWriter
             WriteFamily(output, "bilbycast_relay_manager_disconnected_seconds"u8, "Seconds since the manager link went down (since start if it never came up); 0 while connected."u8, Gauge, manager.DisconnectedSecs);
         }
 
+        if (metrics.EventLog is { } eventLog)
+        {
+            WriteFamily(output, "bilbycast_relay_event_log_queue_depth"u8, "Events waiting to be written to the structured event log."u8, Gauge, eventLog.QueueDepth);
+            WriteFamily(output, "bilbycast_relay_event_log_written_total"u8, "Events written to the structured event log."u8, Counter, eventLog.WrittenTotal);
+            WriteFamily(output, "bilbycast_relay_event_log_dropped_total"u8, "Events discarded because the structured event log's queue was full."u8, Counter, eventLog.DroppedTotal);
+            WriteFamily(output, "bilbycast_relay_event_log_write_errors_total"u8, "Events lost because the structured event log's output refused them."u8, Counter, eventLog.WriteErrorsTotal);
+        }
+
         var loops = metrics.Loops;
         WriteLoopFamily(output, "bilbycast_relay_quic_packets_received_total"u8, "UDP datagrams received by the QUIC loop, dropped ones included."u8, loops, static l => l.PacketsReceived);
         WriteLoopFamily(output, "bilbycast_relay_quic_packets_sent_total"u8, "QUIC packets sent by the QUIC loop."u8, loops, static l => l.PacketsSent);

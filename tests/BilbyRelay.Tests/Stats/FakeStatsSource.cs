@@ -12,6 +12,8 @@ internal sealed class FakeStatsSource : IStatsSource
 
     public ManagerLinkSnapshot? Manager { get; set; }
 
+    public EventLogSnapshot? EventLog { get; set; }
+
     public HealthFailure? Failure { get; set; }
 
     public bool FailReads { get; set; }
@@ -98,6 +100,7 @@ internal sealed class FakeStatsSource : IStatsSource
         EventQueueDepth = 12,
         EventsDroppedTotal = 13,
         Manager = Manager,
+        EventLog = EventLog,
         Loops =
         [
             new LoopMetrics

@@ -54,8 +54,34 @@ public sealed class PrometheusTextWriterTests
         ["bilbycast_relay_manager_disconnected_seconds"] = "gauge",
     };
 
+    private static readonly Dictionary<string, string> s_eventLogFamilies = new()
+    {
+        ["bilbycast_relay_event_log_queue_depth"] = "gauge",
+        ["bilbycast_relay_event_log_written_total"] = "counter",
+        ["bilbycast_relay_event_log_dropped_total"] = "counter",
+        ["bilbycast_relay_event_log_write_errors_total"] = "counter",
+    };
+
     private static FakeStatsSource WithManager(bool connected, long disconnectedSecs) =>
         new() { Manager = new ManagerLinkSnapshot { Connected = connected, DisconnectedSecs = disconnectedSecs, Reconnecting = !connected } };
+
+    private static EventLogSnapshot SomeEventLog() => new() { QueueDepth = 3, WrittenTotal = 40, DroppedTotal = 5, WriteErrorsTotal = 2 };
+
+    [Fact]
+    public void Write_WithAnEventLogConfigured_AddsTheEventLogFamilies()
+    {
+        string text = Render("1.2.3", new FakeStatsSource { EventLog = SomeEventLog() }.GetMetrics());
+
+        (IReadOnlyDictionary<string, string> families, IReadOnlyList<string> problems) = PrometheusExpositionChecker.Check(text, s_gaugesNamedTotal);
+
+        Assert.Empty(problems);
+        Assert.Equal(s_expectedFamilies.Concat(s_eventLogFamilies).OrderBy(f => f.Key), families.OrderBy(f => f.Key));
+        string[] lines = text.Split('\n');
+        Assert.Contains("bilbycast_relay_event_log_queue_depth 3", lines);
+        Assert.Contains("bilbycast_relay_event_log_written_total 40", lines);
+        Assert.Contains("bilbycast_relay_event_log_dropped_total 5", lines);
+        Assert.Contains("bilbycast_relay_event_log_write_errors_total 2", lines);
+    }
 
     [Fact]
     public void Write_EmitsEveryFamilyWithHelpTypeAndValidSamples()
@@ -189,8 +215,10 @@ public sealed class PrometheusTextWriterTests
     [Fact]
     public async Task Promtool_FlagsOnlyTheUpstreamTunnelsTotalName()
     {
-        // With a manager, so the optional manager families are checked too.
-        string text = Render("1.2.3", WithManager(connected: false, disconnectedSecs: 17).GetMetrics());
+        // With a manager and an event log, so the optional families are checked too.
+        var source = WithManager(connected: false, disconnectedSecs: 17);
+        source.EventLog = SomeEventLog();
+        string text = Render("1.2.3", source.GetMetrics());
         if (!File.Exists(PromtoolPath))
         {
             Assert.False(

@@ -1,0 +1,18 @@
+using BilbyRelay.Core.Events;
+
+namespace BilbyRelay.EventLog;
+
+/// <summary>Newline-delimited JSON on a stream (standard output), flushed per line so a collector sees each event at once.</summary>
+internal sealed class StreamEventLogOutput(Stream stream) : IEventLogOutput
+{
+    public static StreamEventLogOutput StandardOutput() => new(Console.OpenStandardOutput());
+
+    public void Write(RelayEvent relayEvent, ReadOnlySpan<byte> json)
+    {
+        stream.Write(json);
+        stream.WriteByte((byte)'\n');
+        stream.Flush();
+    }
+
+    public void Dispose() => stream.Dispose();
+}
