@@ -67,6 +67,7 @@ internal sealed class RelayStatsSource(
             ConnectionsTotal = s.ConnectionsTotal,
             PeakTunnels = s.PeakTunnels,
             PeakEdges = s.PeakEdges,
+            ConnectionsRejectedTotal = metrics.ConnectionsRejected,
             // Every reason is listed, zeros included, so series never vanish from dashboards.
             DatagramDrops = DatagramDropReasons.Select(r => new ReasonCount(r.ToLabel(), metrics.GetDatagramDrops(r))).ToArray(),
             StreamRefusals = StreamRefusalReasons.Select(r => new ReasonCount(r.ToLabel(), metrics.GetStreamRefusals(r))).ToArray(),

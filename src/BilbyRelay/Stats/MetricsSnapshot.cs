@@ -29,6 +29,9 @@ internal sealed class MetricsSnapshot
 
     public long PeakEdges { get; init; }
 
+    /// <summary>Edge connections closed at once by the per-IP cap.</summary>
+    public long ConnectionsRejectedTotal { get; init; }
+
     /// <summary>Datagrams dropped, one entry per reason label. List every reason, zeros included, so series never vanish.</summary>
     public IReadOnlyList<ReasonCount> DatagramDrops { get; init; } = [];
 

@@ -32,6 +32,7 @@ internal static class PrometheusTextWriter
         WriteFamily(output, "bilbycast_relay_connections_total"u8, "Total QUIC connections accepted since startup."u8, Counter, metrics.ConnectionsTotal);
         WriteFamily(output, "bilbycast_relay_peak_tunnels"u8, "Peak number of concurrent active tunnels."u8, Gauge, metrics.PeakTunnels);
         WriteFamily(output, "bilbycast_relay_peak_edges"u8, "Peak number of concurrent connected edges."u8, Gauge, metrics.PeakEdges);
+        WriteFamily(output, "bilbycast_relay_connections_rejected_total"u8, "Edge connections closed at once by the per-IP cap (max_connections_per_ip)."u8, Counter, metrics.ConnectionsRejectedTotal);
 
         WriteReasonFamily(output, "bilbycast_relay_datagram_drops_total"u8, "Datagrams dropped instead of forwarded, by reason."u8, metrics.DatagramDrops);
         WriteReasonFamily(output, "bilbycast_relay_stream_refusals_total"u8, "Data streams refused before forwarding, by reason."u8, metrics.StreamRefusals);

@@ -95,6 +95,7 @@ internal sealed class FakeStatsSource : IStatsSource
         ConnectionsTotal = 9,
         PeakTunnels = 4,
         PeakEdges = 5,
+        ConnectionsRejectedTotal = 14,
         DatagramDrops = [new("no_peer", 11), new("queue_full", 0), new("odd \"label\"\\\n", 1)],
         StreamRefusals = [new("bad_header", 6), new("unknown_tunnel", 0)],
         EventQueueDepth = 12,

@@ -29,6 +29,7 @@ public sealed class PrometheusTextWriterTests
         ["bilbycast_relay_connections_total"] = "counter",
         ["bilbycast_relay_peak_tunnels"] = "gauge",
         ["bilbycast_relay_peak_edges"] = "gauge",
+        ["bilbycast_relay_connections_rejected_total"] = "counter",
         ["bilbycast_relay_datagram_drops_total"] = "counter",
         ["bilbycast_relay_stream_refusals_total"] = "counter",
         ["bilbycast_relay_event_queue_depth"] = "gauge",
@@ -137,6 +138,7 @@ public sealed class PrometheusTextWriterTests
         Assert.Contains("bilbycast_relay_connections_total 9", lines);
         Assert.Contains("bilbycast_relay_peak_tunnels 4", lines);
         Assert.Contains("bilbycast_relay_peak_edges 5", lines);
+        Assert.Contains("bilbycast_relay_connections_rejected_total 14", lines);
         Assert.Contains("bilbycast_relay_datagram_drops_total{reason=\"no_peer\"} 11", lines);
         Assert.Contains("bilbycast_relay_datagram_drops_total{reason=\"queue_full\"} 0", lines);
         Assert.Contains("bilbycast_relay_stream_refusals_total{reason=\"bad_header\"} 6", lines);
