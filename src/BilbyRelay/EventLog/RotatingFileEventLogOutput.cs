@@ -65,6 +65,7 @@ internal sealed class RotatingFileEventLogOutput : IEventLogOutput
 
     private string Backup(int index) => _path + "." + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    // The buffer holds a line and its line feed until Flush, so a reader never sees a line without its end.
     private static FileStream Open(string path) =>
-        new(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        new(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 64 * 1024);
 }

@@ -118,6 +118,47 @@ public sealed class EventLogTargetTests
         Assert.Equal("f-1", json.RootElement.GetProperty("flow_id").GetString());
     }
 
+    [Fact]
+    public async Task StreamOutput_WritesOneJsonObjectPerLine()
+    {
+        using var stream = new MemoryStream();
+        var target = new EventLogTarget(Formatter, new StreamEventLogOutput(new NonClosingStream(stream)), capacity: 16, Logger.Null);
+        target.Start();
+        target.OnEvent(new RelayEvent(EventSeverity.Info, EventCategory.Edge, EventMessages.EdgeConnected("10.0.0.1:1"), null, null, DateTimeOffset.UnixEpoch));
+        target.OnEvent(new RelayEvent(EventSeverity.Info, EventCategory.Edge, EventMessages.EdgeDisconnected("10.0.0.1:1"), null, null, DateTimeOffset.UnixEpoch));
+        await target.StopAsync(CancellationToken.None);
+
+        var lines = Encoding.UTF8.GetString(stream.ToArray()).Split('\n');
+        Assert.Equal(3, lines.Length);
+        Assert.Equal(string.Empty, lines[2]);
+        Assert.Equal("relay_edge_connected", JsonDocument.Parse(lines[0]).RootElement.GetProperty("error_code").GetString());
+        Assert.Equal("relay_edge_disconnected", JsonDocument.Parse(lines[1]).RootElement.GetProperty("error_code").GetString());
+    }
+
+    /// <summary>Lets the test read the stream after the output closed it.</summary>
+    private sealed class NonClosingStream(Stream inner) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => inner.Length;
+
+        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+
+        public override void Flush() => inner.Flush();
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+    }
+
     /// <summary>Keeps each line written; can be told to fail its first writes like a full disk.</summary>
     private sealed class RecordingOutput : IEventLogOutput
     {
