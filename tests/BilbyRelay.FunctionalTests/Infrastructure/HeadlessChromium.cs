@@ -63,7 +63,7 @@ internal sealed class HeadlessChromium : IAsyncDisposable
         {
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--no-default-browser-check",
             "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-extensions",
-            "--disable-default-apps", "--disable-breakpad", "--metrics-recording-only", "--mute-audio",
+            "--disable-default-apps", "--disable-breakpad", "--metrics-recording-only", "--mute-audio", "--disable-dev-shm-usage",
             "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", "--user-data-dir=" + profile.Path, "about:blank",
         })
         {
