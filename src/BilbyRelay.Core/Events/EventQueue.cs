@@ -13,6 +13,7 @@ public sealed class EventQueue
     private readonly Channel<RelayEvent> _channel;
     private readonly Logger _logger;
     private readonly TimeProvider _time;
+    private IRelayEventListener[] _listeners = [];
     private long _dropped;
     private long _enqueued;
 
@@ -62,6 +63,23 @@ public sealed class EventQueue
 
         // Never fails for a DropOldest channel that is not completed.
         _channel.Writer.TryWrite(relayEvent);
+        foreach (var listener in Volatile.Read(ref _listeners))
+        {
+            listener.OnEvent(relayEvent);
+        }
+    }
+
+    /// <summary>Adds a listener that sees every event from now on, whether or not anything drains the queue.</summary>
+    public void Subscribe(IRelayEventListener listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        IRelayEventListener[] current, updated;
+        do
+        {
+            current = Volatile.Read(ref _listeners);
+            updated = [.. current, listener];
+        }
+        while (Interlocked.CompareExchange(ref _listeners, updated, current) != current);
     }
 
     public bool TryDequeue(out RelayEvent relayEvent) => _channel.Reader.TryRead(out relayEvent!);

@@ -4,6 +4,7 @@ using BilbyRelay.Core.Diagnostics;
 using BilbyRelay.Core.Protocol;
 using BilbyRelay.Core.Relay;
 using BilbyRelay.Edges;
+using BilbyRelay.EventLog;
 using BilbyRelay.Hosting;
 using BilbyRelay.Management;
 using BilbyRelay.Management.Credentials;
@@ -14,7 +15,7 @@ namespace BilbyRelay.Composition;
 
 /// <summary>
 /// Builds the relay's components from the validated configuration, in start order: the relay
-/// core's QUIC listeners first (the data plane), then the readers of relay state.
+/// core's QUIC listeners first (the data plane; only the event log writer, which must outlive them, comes before), then the readers of relay state.
 /// </summary>
 internal static class RelayComposition
 {
@@ -42,14 +43,24 @@ internal static class RelayComposition
             LogSink = log.Sink,
         });
 
+        var components = new List<IRelayComponent>();
+
+        // Subscribed before any listener runs, so the event log sees every event the manager link would.
+        var eventLog = EventLogTargetFactory.Create(config, VersionInfo.Current, log.ForCategory("event-log"));
+        if (eventLog is not null)
+        {
+            relay.Events.Subscribe(eventLog);
+            components.Add(new EventLogComponent(eventLog));
+        }
+
         var budget = new QuicMemoryBudget(config.MaxBufferedBytes);
         var edges = new EdgeListenerComponent(relay, QuicOptions(config, log, budget), log.ForCategory("edges"), lifetime);
-        var components = new List<IRelayComponent> { edges };
+        components.Add(edges);
 
         // The stats endpoint shows the manager link and the link reports the endpoint's bound address,
         // so the endpoint reads the link through this variable, which is set just below.
         ManagerClient? manager = null;
-        var statsSource = new RelayStatsSource(relay, budget, edges, lifetime, () => manager is null ? null : ManagerLink(manager.Status, relay.Events.DroppedCount));
+        var statsSource = new RelayStatsSource(relay, budget, edges, lifetime, () => manager is null ? null : ManagerLink(manager.Status, relay.Events.DroppedCount), eventLog);
         var statsServer = new StatsServer(StatsOptions(config), statsSource, log.ForCategory("stats"));
         components.Add(new StatsComponent(statsServer));
         if (config.Manager.Enabled)

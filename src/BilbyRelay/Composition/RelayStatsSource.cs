@@ -3,6 +3,7 @@ using BilbyRelay.Core.Metrics;
 using BilbyRelay.Core.Relay;
 using BilbyRelay.Core.Tunnels;
 using BilbyRelay.Edges;
+using BilbyRelay.EventLog;
 using BilbyRelay.Hosting;
 using BilbyRelay.Quic;
 using BilbyRelay.Stats;
@@ -19,7 +20,8 @@ internal sealed class RelayStatsSource(
     QuicMemoryBudget budget,
     EdgeListenerComponent edges,
     RelayLifetime lifetime,
-    Func<ManagerLinkSnapshot?> managerStatus) : IStatsSource
+    Func<ManagerLinkSnapshot?> managerStatus,
+    EventLogTarget? eventLog = null) : IStatsSource
 {
     private static readonly DatagramDropReason[] DatagramDropReasons = Enum.GetValues<DatagramDropReason>();
     private static readonly StreamRefusalReason[] StreamRefusalReasons = Enum.GetValues<StreamRefusalReason>();
@@ -65,6 +67,7 @@ internal sealed class RelayStatsSource(
             ConnectionsTotal = s.ConnectionsTotal,
             PeakTunnels = s.PeakTunnels,
             PeakEdges = s.PeakEdges,
+            ConnectionsRejectedTotal = metrics.ConnectionsRejected,
             // Every reason is listed, zeros included, so series never vanish from dashboards.
             DatagramDrops = DatagramDropReasons.Select(r => new ReasonCount(r.ToLabel(), metrics.GetDatagramDrops(r))).ToArray(),
             StreamRefusals = StreamRefusalReasons.Select(r => new ReasonCount(r.ToLabel(), metrics.GetStreamRefusals(r))).ToArray(),
@@ -74,6 +77,13 @@ internal sealed class RelayStatsSource(
             EventsDroppedTotal = relay.Events.DroppedCount,
             Loops = edges.LoopCounters.Select(ToLoopMetrics).ToArray(),
             Manager = GetManagerLink(),
+            EventLog = eventLog is null ? null : new EventLogSnapshot
+            {
+                QueueDepth = eventLog.QueuedCount,
+                WrittenTotal = eventLog.WrittenCount,
+                DroppedTotal = eventLog.DroppedCount,
+                WriteErrorsTotal = eventLog.WriteErrorCount,
+            },
         };
     }
 

@@ -15,7 +15,7 @@ public static class ConfigKeys
     public const long MaxConnectionReceiveWindow = 4L * 1024 * 1024 * 1024;
 
     /// <summary>Tables that may appear in a file; a value assigned to one of these names is a type error.</summary>
-    public static IReadOnlyList<string> Tables { get; } = ["manager"];
+    public static IReadOnlyList<string> Tables { get; } = ["manager", "logging", "logging.json_target"];
 
     /// <summary>Pairs of keys that set the same thing; giving both in one source is an error.</summary>
     public static IReadOnlyList<(string Single, string List)> Alternatives { get; } =
@@ -23,6 +23,12 @@ public static class ConfigKeys
         ("quic_addr", "quic_addrs"),
         ("api_addr", "api_addrs"),
     ];
+
+    private static readonly (string Text, EventLogKind Value)[] EventLogKinds =
+        [("stdout", EventLogKind.Stdout), ("file", EventLogKind.File), ("syslog", EventLogKind.Syslog)];
+
+    private static readonly (string Text, EventLogFormat Value)[] EventLogFormats =
+        [("raw", EventLogFormat.Raw), ("splunk", EventLogFormat.Splunk), ("dataminer", EventLogFormat.DataMiner)];
 
     public static IReadOnlyList<ConfigKey> All { get; } =
     [
@@ -340,6 +346,59 @@ public static class ConfigKeys
                 }
             },
         },
+        new()
+        {
+            Name = "logging.json_target.kind",
+            TypeName = "string",
+            DefaultText = "(none: no event log)",
+            Description = "Structured event log: stdout, file or syslog (RFC 5424 over UDP); one JSON line per event.",
+            Apply = static (c, v) => ApplyChoice(v, EventLogKinds, kind => c.EventLog.Kind = kind),
+        },
+        new()
+        {
+            Name = "logging.json_target.format",
+            TypeName = "string",
+            DefaultText = "raw",
+            Description = "Event line shape: raw, splunk ({\"event\": ...}) or dataminer (error_code named parameter_id).",
+            Apply = static (c, v) => ApplyChoice(v, EventLogFormats, format => c.EventLog.Format = format),
+        },
+        new()
+        {
+            Name = "logging.json_target.path",
+            TypeName = "string",
+            DefaultText = "(none)",
+            Description = "File the event log is appended to; required when kind is file.",
+            Apply = static (c, v) =>
+            {
+                if (v.TryGetNonEmptyString(out var path))
+                {
+                    c.EventLog.Path = path;
+                }
+            },
+        },
+        Integer("logging.json_target.max_size_mb", EventLogConfig.DefaultMaxSizeMb, 1, 1_048_576, "Size in MiB at which the event log file is rotated to path.1.", static (c, n) => c.EventLog.MaxSizeMb = (int)n),
+        Integer("logging.json_target.max_backups", EventLogConfig.DefaultMaxBackups, 0, 1000, "Rotated event log files kept (path.1 newest); older ones are deleted.", static (c, n) => c.EventLog.MaxBackups = (int)n),
+        new()
+        {
+            Name = "logging.json_target.addr",
+            TypeName = "string",
+            DefaultText = EventLogConfig.DefaultSyslogAddr,
+            Description = "Syslog collector host:port (UDP) when kind is syslog.",
+            Apply = static (c, v) =>
+            {
+                if (v.TryGetNonEmptyString(out var text))
+                {
+                    if (EndpointText.TryValidateHostPort(text, out var error))
+                    {
+                        c.EventLog.SyslogAddr = text;
+                    }
+                    else
+                    {
+                        v.Error(error);
+                    }
+                }
+            },
+        },
     ];
 
     private static readonly Dictionary<string, ConfigKey> ByName = All.ToDictionary(static k => k.Name, StringComparer.Ordinal);
@@ -360,6 +419,26 @@ public static class ConfigKeys
             }
         },
     };
+
+    /// <summary>Stores the value named by the text (any case), or reports the accepted names.</summary>
+    private static void ApplyChoice<T>(ConfigValueReader value, (string Text, T Value)[] choices, Action<T> store)
+    {
+        if (!value.TryGetString(out var text))
+        {
+            return;
+        }
+
+        foreach (var (name, choice) in choices)
+        {
+            if (string.Equals(name, text, StringComparison.OrdinalIgnoreCase))
+            {
+                store(choice);
+                return;
+            }
+        }
+
+        value.Error($"'{text}' is not one of {string.Join(", ", choices.Select(static c => c.Text))}");
+    }
 
     private static void ApplyEndpoints(ConfigValueReader value, bool single, Action<IReadOnlyList<IPEndPoint>> store)
     {

@@ -28,6 +28,19 @@ public static class ConfigValidator
         }
 
         ValidateManager(config.Manager, environment, whereSet, diagnostics);
+        ValidateEventLog(config.EventLog, whereSet, diagnostics);
+    }
+
+    private static void ValidateEventLog(EventLogConfig eventLog, Func<string, ConfigLocation> whereSet, ConfigDiagnostics diagnostics)
+    {
+        if (eventLog.Kind == EventLogKind.File && eventLog.Path is null)
+        {
+            diagnostics.Error(whereSet("logging.json_target.kind"), "logging.json_target.path", "kind is file but no path is set");
+        }
+        else if (eventLog.Kind == EventLogKind.File && Path.GetDirectoryName(Path.GetFullPath(eventLog.Path!)) is { } directory && !Directory.Exists(directory))
+        {
+            diagnostics.Error(whereSet("logging.json_target.path"), "logging.json_target.path", $"directory '{directory}' does not exist");
+        }
     }
 
     /// <summary>

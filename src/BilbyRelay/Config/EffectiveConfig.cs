@@ -18,6 +18,7 @@ public static class EffectiveConfig
     public static IReadOnlyList<EffectiveSetting> Settings(RelayConfig config)
     {
         var manager = config.Manager;
+        var eventLog = config.EventLog;
         return
         [
             new("quic_addrs", config.QuicAddrs.Select(static e => e.ToString()).ToList()),
@@ -46,6 +47,12 @@ public static class EffectiveConfig
             new("manager.credentials_file", manager.CredentialsFile),
             new("manager.accept_self_signed_cert", manager.AcceptSelfSignedCert),
             new("manager.cert_fingerprint", manager.CertFingerprint),
+            new("logging.json_target.kind", eventLog.Kind is { } kind ? EventLogConfig.ToText(kind) : null),
+            new("logging.json_target.format", EventLogConfig.ToText(eventLog.Format)),
+            new("logging.json_target.path", eventLog.Path),
+            new("logging.json_target.max_size_mb", (long)eventLog.MaxSizeMb),
+            new("logging.json_target.max_backups", (long)eventLog.MaxBackups),
+            new("logging.json_target.addr", eventLog.SyslogAddr),
         ];
     }
 
@@ -55,19 +62,14 @@ public static class EffectiveConfig
         var text = new StringBuilder();
         text.Append("# Effective configuration (secrets redacted)\n");
         text.Append(config.File is null ? "# source: defaults, environment and command line\n" : $"# source: {config.File.Path}\n");
-        var inManager = false;
+        var table = string.Empty;
         foreach (var setting in Settings(config))
         {
-            var key = setting.Key;
-            if (key.StartsWith("manager.", StringComparison.Ordinal))
+            var (settingTable, key) = SplitTable(setting.Key);
+            if (settingTable != table)
             {
-                if (!inManager)
-                {
-                    text.Append("\n[manager]\n");
-                    inManager = true;
-                }
-
-                key = key["manager.".Length..];
+                text.Append("\n[").Append(settingTable).Append("]\n");
+                table = settingTable;
             }
 
             if (setting.Value is null)
@@ -83,35 +85,49 @@ public static class EffectiveConfig
         return text.ToString();
     }
 
-    /// <summary>Writes the effective configuration as one JSON object with relay.json's keys (manager nested).</summary>
+    /// <summary>Writes the effective configuration as one JSON object with relay.json's keys (tables nested).</summary>
     public static void WriteJson(RelayConfig config, Utf8JsonWriter writer)
     {
         writer.WriteStartObject();
-        var inManager = false;
+        string[] open = [];
         foreach (var setting in Settings(config))
         {
-            var key = setting.Key;
-            if (key.StartsWith("manager.", StringComparison.Ordinal))
+            var (table, key) = SplitTable(setting.Key);
+            string[] path = table.Length == 0 ? [] : table.Split('.');
+            var common = 0;
+            while (common < open.Length && common < path.Length && open[common] == path[common])
             {
-                if (!inManager)
-                {
-                    writer.WriteStartObject("manager");
-                    inManager = true;
-                }
-
-                key = key["manager.".Length..];
+                common++;
             }
 
+            for (var i = open.Length; i > common; i--)
+            {
+                writer.WriteEndObject();
+            }
+
+            for (var i = common; i < path.Length; i++)
+            {
+                writer.WriteStartObject(path[i]);
+            }
+
+            open = path;
             writer.WritePropertyName(key);
             WriteJsonValue(writer, setting.Value);
         }
 
-        if (inManager)
+        for (var i = open.Length; i > 0; i--)
         {
             writer.WriteEndObject();
         }
 
         writer.WriteEndObject();
+    }
+
+    /// <summary>Splits a dotted key into its table ("" at top level) and its name within the table.</summary>
+    private static (string Table, string Key) SplitTable(string dottedKey)
+    {
+        var dot = dottedKey.LastIndexOf('.');
+        return dot < 0 ? (string.Empty, dottedKey) : (dottedKey[..dot], dottedKey[(dot + 1)..]);
     }
 
     public static string ToJson(RelayConfig config)

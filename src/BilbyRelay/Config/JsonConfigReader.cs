@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace BilbyRelay.Config;
 
 /// <summary>
-/// Reads the upstream relay's <c>relay.json</c> (same snake_case keys, <c>"manager": {...}</c>)
+/// Reads the upstream relay's <c>relay.json</c> (same snake_case keys, <c>"manager": {...}</c>, <c>"logging": {"json_target": {...}}</c>)
 /// with <see cref="Utf8JsonReader"/> so every key keeps its line number and no reflection is used.
 /// JSON <c>null</c> means "not set", as the upstream relay writes optional keys.
 /// </summary>
@@ -50,7 +50,7 @@ public static class JsonConfigReader
             var key = prefix + reader.GetString();
             var location = ConfigLocation.InFile(path, lines.LineOf(reader.TokenStartIndex));
             reader.Read();
-            if (reader.TokenType == JsonTokenType.StartObject && prefix.Length == 0 && ConfigKeys.Tables.Contains(key))
+            if (reader.TokenType == JsonTokenType.StartObject && ConfigKeys.Tables.Contains(key))
             {
                 ReadObject(ref reader, key + ".", path, lines, assignments);
                 continue;

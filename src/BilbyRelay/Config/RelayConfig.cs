@@ -66,6 +66,9 @@ public sealed class RelayConfig
 
     public ManagerConfig Manager { get; set; } = new();
 
+    /// <summary>The structured event log (<c>[logging.json_target]</c>); off unless its kind is set.</summary>
+    public EventLogConfig EventLog { get; set; } = new();
+
     /// <summary>The file this configuration was loaded from, or null when the relay runs without one.</summary>
     public ConfigFile? File { get; set; }
 }

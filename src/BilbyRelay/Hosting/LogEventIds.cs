@@ -11,6 +11,7 @@ namespace BilbyRelay.Hosting;
 /// <item><term>3000-3999</term><description>Relay core: edges, tunnels, splicing.</description></item>
 /// <item><term>4000-4999</term><description>Stats / REST endpoint.</description></item>
 /// <item><term>5000-5999</term><description>Manager link.</description></item>
+/// <item><term>6000-6099</term><description>Structured event log (EventLogLog).</description></item>
 /// </list>
 /// </summary>
 internal static class LogEventIds
@@ -21,4 +22,5 @@ internal static class LogEventIds
     public const int RelayFirst = 3000;
     public const int StatsFirst = 4000;
     public const int ManagementFirst = 5000;
+    public const int EventLogFirst = 6000;
 }

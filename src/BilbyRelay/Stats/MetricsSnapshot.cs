@@ -29,6 +29,9 @@ internal sealed class MetricsSnapshot
 
     public long PeakEdges { get; init; }
 
+    /// <summary>Edge connections closed at once by the per-IP cap.</summary>
+    public long ConnectionsRejectedTotal { get; init; }
+
     /// <summary>Datagrams dropped, one entry per reason label. List every reason, zeros included, so series never vanish.</summary>
     public IReadOnlyList<ReasonCount> DatagramDrops { get; init; } = [];
 
@@ -52,4 +55,7 @@ internal sealed class MetricsSnapshot
 
     /// <summary>The manager link's state; null when no manager is configured, and its families are then left out.</summary>
     public ManagerLinkSnapshot? Manager { get; init; }
+
+    /// <summary>The structured event log's counters; null when none is configured, and its families are then left out.</summary>
+    public EventLogSnapshot? EventLog { get; init; }
 }

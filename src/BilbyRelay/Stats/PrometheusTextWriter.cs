@@ -32,6 +32,7 @@ internal static class PrometheusTextWriter
         WriteFamily(output, "bilbycast_relay_connections_total"u8, "Total QUIC connections accepted since startup."u8, Counter, metrics.ConnectionsTotal);
         WriteFamily(output, "bilbycast_relay_peak_tunnels"u8, "Peak number of concurrent active tunnels."u8, Gauge, metrics.PeakTunnels);
         WriteFamily(output, "bilbycast_relay_peak_edges"u8, "Peak number of concurrent connected edges."u8, Gauge, metrics.PeakEdges);
+        WriteFamily(output, "bilbycast_relay_connections_rejected_total"u8, "Edge connections closed at once by the per-IP cap (max_connections_per_ip)."u8, Counter, metrics.ConnectionsRejectedTotal);
 
         WriteReasonFamily(output, "bilbycast_relay_datagram_drops_total"u8, "Datagrams dropped instead of forwarded, by reason."u8, metrics.DatagramDrops);
         WriteReasonFamily(output, "bilbycast_relay_stream_refusals_total"u8, "Data streams refused before forwarding, by reason."u8, metrics.StreamRefusals);
@@ -46,6 +47,14 @@ internal static class PrometheusTextWriter
         {
             WriteFamily(output, "bilbycast_relay_manager_connected"u8, "1 while the manager link is up and authenticated, else 0."u8, Gauge, manager.Connected ? 1 : 0);
             WriteFamily(output, "bilbycast_relay_manager_disconnected_seconds"u8, "Seconds since the manager link went down (since start if it never came up); 0 while connected."u8, Gauge, manager.DisconnectedSecs);
+        }
+
+        if (metrics.EventLog is { } eventLog)
+        {
+            WriteFamily(output, "bilbycast_relay_event_log_queue_depth"u8, "Events waiting to be written to the structured event log."u8, Gauge, eventLog.QueueDepth);
+            WriteFamily(output, "bilbycast_relay_event_log_written_total"u8, "Events written to the structured event log."u8, Counter, eventLog.WrittenTotal);
+            WriteFamily(output, "bilbycast_relay_event_log_dropped_total"u8, "Events discarded because the structured event log's queue was full."u8, Counter, eventLog.DroppedTotal);
+            WriteFamily(output, "bilbycast_relay_event_log_write_errors_total"u8, "Events lost because the structured event log's output refused them."u8, Counter, eventLog.WriteErrorsTotal);
         }
 
         var loops = metrics.Loops;

@@ -109,6 +109,19 @@ internal sealed class StatsRequestHandler
 
                 break;
 
+            case StatsRoute.StatusPage:
+                // Public like /health: the page is a shell without data; its requests carry the token.
+                if (RequireGetOrHead(in head, keepAlive, body, output))
+                {
+                    HttpResponseWriter.WriteHead(output, 200, StatusPage.ContentType, StatusPage.Body.Length, keepAlive, head.IsHttp11, StatusPage.Headers);
+                    if (head.Method != HttpMethodKind.Head)
+                    {
+                        output.Write(StatusPage.Body);
+                    }
+                }
+
+                break;
+
             case StatsRoute.TunnelById:
                 DeleteTunnel(in head, keepAlive, body, output, remote);
                 break;

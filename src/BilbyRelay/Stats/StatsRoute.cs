@@ -10,4 +10,5 @@ internal enum StatsRoute : byte
     TunnelById,
     Edges,
     Stats,
+    StatusPage,
 }

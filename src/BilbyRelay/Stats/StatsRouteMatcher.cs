@@ -34,6 +34,11 @@ internal static class StatsRouteMatcher
 
     private static StatsRoute Match(ReadOnlySpan<byte> path, ref HttpRequestHead head)
     {
+        if (path.SequenceEqual("/"u8) || path.SequenceEqual("/status"u8))
+        {
+            return StatsRoute.StatusPage;
+        }
+
         if (path.SequenceEqual("/health"u8))
         {
             return StatsRoute.Health;

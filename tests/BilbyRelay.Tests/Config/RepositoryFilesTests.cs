@@ -35,7 +35,8 @@ public sealed class RepositoryFilesTests
 
         foreach (var key in ConfigKeys.All)
         {
-            var name = key.Name.StartsWith("manager.", StringComparison.Ordinal) ? key.Name["manager.".Length..] : key.Name;
+            // Keys of a table are written inside it: [manager] urls = ..., [logging.json_target] kind = ...
+            var name = key.Name[(key.Name.LastIndexOf('.') + 1)..];
             Assert.Contains(lines, line => line.StartsWith(name + " = ", StringComparison.Ordinal));
         }
     }

@@ -12,6 +12,8 @@ internal sealed class FakeStatsSource : IStatsSource
 
     public ManagerLinkSnapshot? Manager { get; set; }
 
+    public EventLogSnapshot? EventLog { get; set; }
+
     public HealthFailure? Failure { get; set; }
 
     public bool FailReads { get; set; }
@@ -93,11 +95,13 @@ internal sealed class FakeStatsSource : IStatsSource
         ConnectionsTotal = 9,
         PeakTunnels = 4,
         PeakEdges = 5,
+        ConnectionsRejectedTotal = 14,
         DatagramDrops = [new("no_peer", 11), new("queue_full", 0), new("odd \"label\"\\\n", 1)],
         StreamRefusals = [new("bad_header", 6), new("unknown_tunnel", 0)],
         EventQueueDepth = 12,
         EventsDroppedTotal = 13,
         Manager = Manager,
+        EventLog = EventLog,
         Loops =
         [
             new LoopMetrics

@@ -341,7 +341,7 @@ public sealed class StatsRoutesTests
     }
 
     [Theory]
-    [InlineData("/")]
+    [InlineData("/index.html")]
     [InlineData("/health/")]
     [InlineData("/api/v1/unknown")]
     [InlineData("/api/v1/tunnels/a/b")]
