@@ -117,11 +117,34 @@ public sealed class ManagerMessageShapeTests
         Assert.False(ManagerInboundMessage.TryParse("[1]"u8.ToArray(), out _, out _));
 
         Assert.True(ManagerInboundMessage.TryParse("""{"type":"auth_error","message":"bad token","extra":1}"""u8.ToArray(), out var message, out _));
+        Assert.True(ManagerInboundMessage.TryParse("""{"type":"ping","note":"\ud83d\ude00 ok"}"""u8.ToArray(), out var paired, out _));
+        paired!.Dispose();
         using (message)
         {
             Assert.Equal("auth_error", message!.Type);
             Assert.Equal("bad token", message.GetTopLevelString("message"));
             Assert.Equal(JsonValueKind.Undefined, message.Payload.ValueKind);
         }
+    }
+
+    [Fact]
+    public void InboundMessage_StringThatIsNotUtf8_IsRefusedWholeNotThrownLater()
+    {
+        // Found by the manager-inbound fuzz harness: 0x83 inside "action.type" made the command handler's
+        // GetString throw InvalidOperationException.
+        byte[] frame = [.. """{"type":"command","payload":{"command_id":"c-3","action":{"type":"autho"""u8, 0x83, .. """ize_tunnel"}}}"""u8];
+
+        AssertRefusedForUnreadableString(frame);
+    }
+
+    [Fact]
+    public void InboundMessage_UnpairedSurrogateEscape_IsRefusedWholeNotThrownLater() =>
+        AssertRefusedForUnreadableString("""{"type":"command","payload":{"command_id":"\ud800","action":{"type":"list_tunnels"}}}"""u8.ToArray());
+
+    private static void AssertRefusedForUnreadableString(byte[] frame)
+    {
+        Assert.False(ManagerInboundMessage.TryParse(frame, out var message, out var error));
+        Assert.Null(message);
+        Assert.Equal("a string is not valid UTF-8 or holds an unpaired surrogate escape", error);
     }
 }
