@@ -43,13 +43,13 @@ public sealed class NativeUdpMetrics
 
     internal void CountReaped(int sessions) => Interlocked.Add(ref _reaped, sessions);
 
-    /// <summary>One forwarded datagram of <paramref name="bytes"/> went to the kernel.</summary>
-    public void CountSent(int bytes)
+    /// <summary><paramref name="datagrams"/> forwarded datagrams of <paramref name="bytes"/> in total went to the kernel.</summary>
+    public void CountSent(int datagrams, long bytes)
     {
-        Interlocked.Increment(ref _datagramsForwarded);
+        Interlocked.Add(ref _datagramsForwarded, datagrams);
         Interlocked.Add(ref _bytesForwarded, bytes);
     }
 
-    /// <summary>The kernel refused a forward (EAGAIN, ENOBUFS, unreachable ...): dropped, never retried.</summary>
-    public void CountSendError() => CountDrop(NativeUdpDropReason.SendError);
+    /// <summary>The kernel refused <paramref name="datagrams"/> sends (EAGAIN, ENOBUFS, unreachable ...): dropped, never retried.</summary>
+    public void CountSendErrors(int datagrams = 1) => Interlocked.Add(ref _drops[(int)NativeUdpDropReason.SendError], datagrams);
 }

@@ -10,4 +10,6 @@ internal enum StatsRoute : byte
     TunnelById,
     Edges,
     Stats,
+    UdpSessions,
+    UdpSessionById,
 }

@@ -79,8 +79,8 @@ public sealed class ForwardingTests
         Assert.Equal(1016 + 26, h.Metrics.BytesReceived);
 
         // The loop reports what it actually sent; a refused send is a send_error drop.
-        h.Metrics.CountSent(1016);
-        h.Metrics.CountSendError();
+        h.Metrics.CountSent(1, 1016);
+        h.Metrics.CountSendErrors();
         Assert.Equal(1016, h.Metrics.BytesForwarded);
         Assert.Equal(1, h.Metrics.DatagramsForwarded);
         Assert.Equal(1, h.Metrics.GetDrops(NativeUdpDropReason.SendError));
@@ -91,7 +91,7 @@ public sealed class ForwardingTests
     {
         var h = Paired();
         h.Send(Media(Tunnel), "127.0.0.2:5000");
-        h.Metrics.CountSent(116);
+        h.Metrics.CountSent(1, 116);
         h.Clock.Advance(TimeSpan.FromSeconds(31));
         h.Relay.Reap();
 
