@@ -315,7 +315,7 @@ namespace BilbyRelay.LoadGen
             }
 
             await StartupProbe.WarmUpClientAsync();
-            var relay = ChildProcess.Start(binary, ["--quic-addr", quic.ToString(), "--api-addr", api.ToString(), "--log-level", options.Get("relay-log-level", "info")], environment);
+            var relay = ChildProcess.Start(binary, ["--quic-addr", quic.ToString(), "--api-addr", api.ToString(), "--udp-relay-addrs", "127.0.0.1:0", "--log-level", options.Get("relay-log-level", "info")], environment);
             try
             {
                 var health = await StartupProbe.WaitForHealthAsync(api, () => relay.Elapsed, TimeSpan.FromSeconds(30));

@@ -136,7 +136,7 @@ internal sealed partial class PublishedRelay : IAsyncDisposable
         };
         string[] Default(string optionPrefix, params string[] option) =>
             extraArguments.Any(a => a.StartsWith(optionPrefix, StringComparison.Ordinal)) ? [] : option;
-        var defaults = (string[])[.. Default("--quic-addr", "--quic-addr", "127.0.0.1:0"), .. Default("--api-addr", "--api-addr", "127.0.0.1:0"), .. Default("--log-format", "--log-format", "text")];
+        var defaults = (string[])[.. Default("--quic-addr", "--quic-addr", "127.0.0.1:0"), .. Default("--api-addr", "--api-addr", "127.0.0.1:0"), .. Default("--udp-relay-addrs", "--udp-relay-addrs", "127.0.0.1:0"), .. Default("--log-format", "--log-format", "text")];
         foreach (var argument in (string[])[.. defaults, .. extraArguments])
         {
             start.ArgumentList.Add(argument);

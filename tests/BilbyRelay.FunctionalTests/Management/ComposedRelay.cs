@@ -51,6 +51,7 @@ internal sealed class ComposedRelay : IAsyncDisposable
         {
             QuicAddrs = [new IPEndPoint(IPAddress.Loopback, 0)],
             ApiAddrs = [new IPEndPoint(IPAddress.Loopback, 0)],
+            UdpRelayAddrs = [new IPEndPoint(IPAddress.Loopback, 0)],
             Manager = new ManagerConfig
             {
                 Enabled = true,

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using BilbyRelay.Core.NativeUdp;
 using BilbyRelay.Core.Relay;
 using BilbyRelay.Stats;
 
@@ -117,6 +118,13 @@ internal sealed class FakeStatsSource : IStatsSource
             new LoopMetrics { Loop = "[::]:4433", BusySeconds = 0.000_002 },
         ],
     };
+
+    /// <summary>Native sessions served by <c>/api/v1/udp-sessions</c>; DELETE removes from it.</summary>
+    public ConcurrentDictionary<Guid, NativeUdpSessionInfo> UdpSessions { get; } = new();
+
+    public IReadOnlyList<NativeUdpSessionInfo> GetUdpSessions() => [.. UdpSessions.Values];
+
+    public bool DeleteUdpSession(Guid tunnelId) => UdpSessions.TryRemove(tunnelId, out _);
 
     public DeleteTunnelResult DeleteTunnel(Guid tunnelId)
     {
