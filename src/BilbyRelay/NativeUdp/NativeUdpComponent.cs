@@ -31,6 +31,9 @@ internal sealed class NativeUdpComponent(NativeUdpRelay relay, RelayConfig confi
 
     public string Name => "udp-relay";
 
+    /// <summary>The session logic the loop feeds.</summary>
+    public NativeUdpRelay Sessions => relay;
+
     /// <summary>The bound native sockets (actual ports when 0 was configured); empty when the plane is off.</summary>
     public IReadOnlyList<IPEndPoint> LocalEndPoints => Volatile.Read(ref _bound);
 
