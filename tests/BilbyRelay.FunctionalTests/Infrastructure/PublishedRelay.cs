@@ -35,6 +35,9 @@ internal sealed partial class PublishedRelay : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
+    /// <summary>True once the process has ended.</summary>
+    public bool HasExited => _process.HasExited;
+
     /// <summary>The first address the REST / stats endpoint logged that it listens on.</summary>
     public IPEndPoint ApiEndpoint
     {
