@@ -117,6 +117,19 @@ internal sealed class FakeStatsSource : IStatsSource
             },
             new LoopMetrics { Loop = "[::]:4433", BusySeconds = 0.000_002 },
         ],
+        NativeUdp = new NativeUdpMetricsSnapshot
+        {
+            SessionsTotal = 3,
+            SessionsActive = 2,
+            BytesForwardedTotal = 31,
+            DatagramsForwardedTotal = 32,
+            BytesReceivedTotal = 33,
+            RegistersTotal = 34,
+            SessionsReapedTotal = 35,
+            Dropped = [new("short", 1), new("send_error", 0)],
+            RegisterRejected = [new("slot_held", 2), new("per_ip_cap", 0)],
+            SocketBuffers = [new("0.0.0.0:4434", 67_108_864, 67_108_864), new("[::]:4434", 425_984, 425_984)],
+        },
     };
 
     /// <summary>Native sessions served by <c>/api/v1/udp-sessions</c>; DELETE removes from it.</summary>
