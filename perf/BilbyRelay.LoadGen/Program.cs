@@ -37,6 +37,8 @@ try
         "stalled-peer" => await StalledPeer.RunAsync(options),
         "stalled-senders" => await StalledSenders.RunAsync(options),
         "summarize" => Summary.Run(options),
+        "native-udp" => await NativeUdpScenario.RunAsync(options),
+        "udp-forwarder" => NativeUdpScenario.RunForwarder(options),
         "direct" => await Runner.RunAsync("direct", command, options, null),
         "relay" => await Runner.RunAsync("relay", command, options, null),
         _ when command.StartsWith("direct-", StringComparison.Ordinal) => await Runner.RunAsync("direct", command, options, command["direct-".Length..]),
