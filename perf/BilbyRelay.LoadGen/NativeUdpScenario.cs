@@ -37,7 +37,7 @@ internal static class NativeUdpScenario
         var relayPort = ChildProcess.FreePort(ProtocolType.Udp);
         var quic = ChildProcess.FreePort(ProtocolType.Udp);
         var api = ChildProcess.FreePort(ProtocolType.Tcp);
-        await using (var relay = ChildProcess.Start(binary, ["--quic-addr", $"127.0.0.1:{quic}", "--api-addr", $"127.0.0.1:{api}", "--udp-relay-addrs", $"127.0.0.1:{relayPort}", "--log-level", "warn"]))
+        await using (var relay = ChildProcess.Start(binary, ["--quic-addr", $"127.0.0.1:{quic}", "--api-addr", $"127.0.0.1:{api}", "--udp-relay-addrs", $"127.0.0.1:{relayPort}"]))
         {
             await relay.WaitForLineAsync("Relay ready", TimeSpan.FromSeconds(30));
             await MeasureAsync(report, "relay", new IPEndPoint(IPAddress.Loopback, relayPort), relay, size, seconds, window);
