@@ -146,4 +146,28 @@ public sealed class ForwardingTests
         Assert.Equal("relay_udp_bind_failed", notStarted.GetProperty("error_code").GetString());
         Assert.Equal(["0.0.0.0:4434", "[::]:4434"], notStarted.GetProperty("addrs").EnumerateArray().Select(a => a.GetString()));
     }
+
+    [Fact]
+    public void MediaAndKeepAlives_AllocateNothing()
+    {
+        var h = Paired();
+        var media = Media(Tunnel, 1316);
+        var keepAlive = RegisterDatagram(Tunnel, "egress", token: "t0k3n");
+        var egress = Peer("127.0.0.2:5000");
+        var ingress = Peer("127.0.0.3:6000");
+        var reply = new byte[NativeUdpRelay.MaxControlLength];
+        h.Relay.Process(media, egress, 0, reply);
+        h.Relay.Process(keepAlive, egress, 0, reply);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            h.Relay.Process(media, egress, 0, reply);
+            h.Relay.Process(media, ingress, 0, reply);
+            h.Relay.Process(keepAlive, egress, 0, reply);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(2001, h.Relay.Find(Core.Tunnels.TunnelId.FromGuid(Tunnel))!.Datagrams);
+    }
 }
