@@ -390,4 +390,18 @@ public sealed class NativeUdpRelayTests
         Assert.False(e.GetProperty("payload").TryGetProperty("flow_id", out _));
         Assert.Equal("relay_native_plane_unauthenticated", e.GetProperty("payload").GetProperty("details").GetProperty("error_code").GetString());
     }
+
+    [Fact]
+    public async Task Disabled_OpensNoSocket_AndAdvertisesNothing()
+    {
+        var (manager, relay, link, _) = await StartAsync(c => c.UdpRelayEnabled = false);
+        await using var _m = manager;
+        await using var _r = relay;
+
+        Assert.Empty(relay.NativeUdp.LocalEndPoints);
+        var health = (await link.ReceiveTypeAsync("health")).GetProperty("payload");
+        Assert.Empty(health.GetProperty("capabilities").EnumerateArray());
+        // The first health report follows start-up, so anything the plane logged at start is recorded by now.
+        Assert.DoesNotContain(relay.Log.Entries, e => e.Category == "udp-relay" || e.Message.Contains("Native-UDP", StringComparison.Ordinal));
+    }
 }
