@@ -18,7 +18,7 @@ public class FrameWriterTests
         { "waiting", """{"type":"tunnel_waiting","tunnel_id":"6f1c2a4e-8b3d-4c5e-9f60-718293a4b5c6"}""" },
         { "ready", """{"type":"tunnel_ready","tunnel_id":"6f1c2a4e-8b3d-4c5e-9f60-718293a4b5c6"}""" },
         { "down", """{"type":"tunnel_down","tunnel_id":"6f1c2a4e-8b3d-4c5e-9f60-718293a4b5c6","reason":"peer unbound"}""" },
-        { "ack", """{"type":"hello_ack","protocol_version":1,"software_version":"0.1.0"}""" },
+        { "ack", """{"type":"hello_ack","protocol_version":2,"software_version":"0.1.0"}""" },
     };
 
     [Theory]

@@ -86,6 +86,7 @@ public sealed class ManagerReportingTests
             "tunnels", "edges", "connected_edges", "active_tunnels", "total_tunnels", "total_bytes_ingress",
             "total_bytes_egress", "total_bytes_forwarded", "total_bandwidth_bps", "total_tcp_streams",
             "active_tcp_streams", "total_udp_datagrams", "peak_tunnels", "peak_edges", "connections_total", "uptime_secs",
+            "udp_sessions", "udp_sessions_total", "udp_sessions_active",
         ];
         var payload = stats[0].GetProperty("payload");
         Assert.Equal(fields.Order(), payload.EnumerateObject().Select(p => p.Name).Order());

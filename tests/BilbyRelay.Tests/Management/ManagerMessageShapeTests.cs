@@ -57,6 +57,7 @@ public sealed class ManagerMessageShapeTests
             "tunnels", "edges", "connected_edges", "active_tunnels", "total_tunnels", "total_bytes_ingress",
             "total_bytes_egress", "total_bytes_forwarded", "total_bandwidth_bps", "total_tcp_streams",
             "active_tcp_streams", "total_udp_datagrams", "peak_tunnels", "peak_edges", "connections_total", "uptime_secs",
+            "udp_sessions", "udp_sessions_total", "udp_sessions_active",
         ];
         Assert.Equal(expected.Order(), Keys(payload).Order());
         Assert.Equal(800, payload.GetProperty("total_bandwidth_bps").GetInt64());
@@ -84,12 +85,23 @@ public sealed class ManagerMessageShapeTests
         [
             "status", "version", "uptime_secs", "connected_edges", "active_tunnels", "total_tunnels", "total_bytes_forwarded",
             "peak_tunnels", "peak_edges", "connections_total", "api_addr", "quic_addr", "public_quic_addr", "capabilities",
-            "events_dropped",
+            "events_dropped", "public_udp_addr", "udp_sessions_total", "udp_sessions_active",
         ];
         Assert.Equal(expected.Order(), Keys(payload).Order());
         Assert.Equal("ok", payload.GetProperty("status").GetString());
         Assert.Equal(JsonValueKind.Null, payload.GetProperty("public_quic_addr").ValueKind);
+        Assert.Equal(JsonValueKind.Null, payload.GetProperty("public_udp_addr").ValueKind);
         Assert.Equal(JsonValueKind.Array, payload.GetProperty("capabilities").ValueKind);
+    }
+
+    [Fact]
+    public void EventPayload_JsonDetailsAreSentAsAnObject()
+    {
+        var relayEvent = new RelayEvent(EventSeverity.Warning, EventCategory.Tunnel, "x", null, """{"error_code":"e","suppressed":3}""", Timestamp) { DetailsIsJson = true };
+        var json = Parse(ManagerEnvelope.Create("event", Timestamp, EventPayload.From(relayEvent), ManagerJsonContext.Default.EventPayload)).GetProperty("payload");
+
+        Assert.Equal("e", json.GetProperty("details").GetProperty("error_code").GetString());
+        Assert.Equal(3, json.GetProperty("details").GetProperty("suppressed").GetInt32());
     }
 
     [Fact]

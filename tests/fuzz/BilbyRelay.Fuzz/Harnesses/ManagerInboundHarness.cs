@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using BilbyRelay.Core.Diagnostics;
 using BilbyRelay.Core.Events;
+using BilbyRelay.Core.NativeUdp;
 using BilbyRelay.Core.Relay;
 using BilbyRelay.Management;
 using BilbyRelay.Management.Credentials;
@@ -84,5 +85,9 @@ internal static class ManagerInboundHarness
         public bool RevokeTunnel(Guid tunnelId) => false;
 
         public JsonObject GetRedactedConfig() => new() { ["quic_addr"] = "0.0.0.0:4433" };
+
+        public IReadOnlyList<NativeUdpSessionInfo> ListUdpSessions() => [];
+
+        public bool CloseUdpSession(Guid tunnelId) => false;
     }
 }
