@@ -18,6 +18,7 @@ internal static class FuzzHarnesses
         ["toml-config"] = ConfigFileHarness.RunToml,
         ["json-config"] = ConfigFileHarness.RunJson,
         ["manager-inbound"] = ManagerInboundHarness.Run,
+        ["native-udp-control"] = NativeUdpControlHarness.Run,
     };
 
     public static IEnumerable<string> Names => ByName.Keys;
