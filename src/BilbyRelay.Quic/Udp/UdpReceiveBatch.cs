@@ -62,7 +62,9 @@ internal sealed unsafe class UdpReceiveBatch : IDisposable
         var total = (nuint)headersBytes + (nuint)iovecBytes + (nuint)addressBytes + ((nuint)capacity * (nuint)_bufferStride);
 
         _block = (byte*)NativeMemory.AlignedAlloc(total, Alignment);
-        NativeMemory.Clear(_block, total);
+        // Only the headers and addresses need zeroing; buffer pages stay untouched (and out of RSS) until a datagram
+        // lands in them.
+        NativeMemory.Clear(_block, (nuint)headersBytes + (nuint)iovecBytes + (nuint)addressBytes);
         _headers = (mmsghdr*)_block;
         var iovecs = (iovec*)(_block + headersBytes);
         _addresses = _block + headersBytes + iovecBytes;
