@@ -23,6 +23,7 @@ public sealed class LibcHeaderConformanceTests
         #include <netinet/udp.h>
         #include <sys/epoll.h>
         #include <sys/eventfd.h>
+        #include <fcntl.h>
         """;
 
     [Fact]
@@ -59,7 +60,14 @@ public sealed class LibcHeaderConformanceTests
             ["IPPROTO_UDP"] = LibcConstants.IPPROTO_UDP,
             ["SOL_UDP"] = LibcConstants.SOL_UDP,
             ["IPPROTO_IPV6"] = LibcConstants.IPPROTO_IPV6,
+            ["SO_TYPE"] = LibcConstants.SO_TYPE,
             ["SO_SNDBUF"] = LibcConstants.SO_SNDBUF,
+            ["F_GETFD"] = LibcConstants.F_GETFD,
+            ["F_SETFD"] = LibcConstants.F_SETFD,
+            ["F_GETFL"] = LibcConstants.F_GETFL,
+            ["F_SETFL"] = LibcConstants.F_SETFL,
+            ["FD_CLOEXEC"] = LibcConstants.FD_CLOEXEC,
+            ["O_NONBLOCK"] = LibcConstants.O_NONBLOCK,
             ["SO_RCVBUF"] = LibcConstants.SO_RCVBUF,
             ["SO_SNDBUFFORCE"] = LibcConstants.SO_SNDBUFFORCE,
             ["SO_RCVBUFFORCE"] = LibcConstants.SO_RCVBUFFORCE,
