@@ -159,7 +159,8 @@ internal sealed partial class UdpBatchSocket : IDisposable
 
     /// <summary>
     /// Takes over an already bound UDP socket, such as one systemd passes with socket activation: makes it
-    /// non-blocking and close-on-exec and applies the buffer sizes and path-MTU mode <see cref="Bind"/> applies.
+    /// non-blocking and close-on-exec and applies the path-MTU mode and (unless they are larger already) the buffer
+    /// sizes <see cref="Bind"/> applies.
     /// IPV6_V6ONLY cannot change after bind, so an inherited IPv6 socket keeps whatever its creator chose.
     /// The socket belongs to the returned object from now on; if adoption fails it is closed.
     /// </summary>
@@ -177,8 +178,8 @@ internal sealed partial class UdpBatchSocket : IDisposable
             InheritedDescriptor.SetNonBlocking(fd);
             InheritedDescriptor.SetCloseOnExec(fd);
             var local = GetLocalEndPoint(fd);
-            SetBufferSize(fd, LibcConstants.SO_RCVBUFFORCE, LibcConstants.SO_RCVBUF);
-            SetBufferSize(fd, LibcConstants.SO_SNDBUFFORCE, LibcConstants.SO_SNDBUF);
+            RaiseBufferSize(fd, LibcConstants.SO_RCVBUFFORCE, LibcConstants.SO_RCVBUF, name);
+            RaiseBufferSize(fd, LibcConstants.SO_SNDBUFFORCE, LibcConstants.SO_SNDBUF, name);
             _ = local.AddressFamily == AddressFamily.InterNetworkV6
                 ? TrySetIntOption(fd, LibcConstants.IPPROTO_IPV6, LibcConstants.IPV6_MTU_DISCOVER, LibcConstants.IPV6_PMTUDISC_PROBE)
                 : TrySetIntOption(fd, LibcConstants.IPPROTO_IP, LibcConstants.IP_MTU_DISCOVER, LibcConstants.IP_PMTUDISC_PROBE);
@@ -242,6 +243,17 @@ internal sealed partial class UdpBatchSocket : IDisposable
         if (!TrySetIntOption(fd, LibcConstants.SOL_SOCKET, forcedOption, RequestedBufferBytes))
         {
             _ = TrySetIntOption(fd, LibcConstants.SOL_SOCKET, option, RequestedBufferBytes);
+        }
+    }
+
+    // An inherited socket may come with buffers its creator forced beyond net.core.[rw]mem_max (systemd's
+    // ReceiveBuffer=/SendBuffer=); asking again without the privilege to force would shrink them to that cap.
+    private static void RaiseBufferSize(int fd, int forcedOption, int option, string description)
+    {
+        // getsockopt reports twice the size asked for (the kernel's bookkeeping overhead).
+        if (GetIntOption(fd, LibcConstants.SOL_SOCKET, option, description) < 2 * RequestedBufferBytes)
+        {
+            SetBufferSize(fd, forcedOption, option);
         }
     }
 

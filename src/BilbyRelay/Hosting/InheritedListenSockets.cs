@@ -96,7 +96,7 @@ internal sealed class InheritedListenSockets
     }
 
     /// <summary>Reads the socket's type and address without taking the descriptor over.</summary>
-    private static InheritedSocketDescription Describe(InheritedSocket socket)
+    internal static InheritedSocketDescription Describe(InheritedSocket socket)
     {
         try
         {

@@ -83,4 +83,34 @@ public sealed class InheritedListenSocketsTests
 
         Assert.Equal("inherited descriptor 5 is not an IPv4 or IPv6 socket", error.Message);
     }
+
+    [Fact]
+    public void Describe_ReadsTypeAndAddressAndLeavesTheSocketOpen()
+    {
+        using var udp = new System.Net.Sockets.Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var fd = (int)udp.Handle;
+
+        var description = InheritedListenSockets.Describe(new InheritedSocket(fd, "quic"));
+
+        Assert.Equal(new InheritedSocket(fd, "quic"), description.Socket);
+        Assert.Equal(SocketType.Dgram, description.Type);
+        Assert.Equal(udp.LocalEndPoint, description.LocalEndPoint);
+        udp.SendTo([1, 2, 3], udp.LocalEndPoint!);
+        var buffer = new byte[8];
+        Assert.Equal(3, udp.Receive(buffer));
+    }
+
+    [Fact]
+    public void Describe_ListeningTcpSocket_IsStream()
+    {
+        using var tcp = new System.Net.Sockets.Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
+        tcp.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+        tcp.Listen();
+
+        var description = InheritedListenSockets.Describe(new InheritedSocket((int)tcp.Handle, null));
+
+        Assert.Equal(SocketType.Stream, description.Type);
+        Assert.Equal(tcp.LocalEndPoint, description.LocalEndPoint);
+    }
 }
