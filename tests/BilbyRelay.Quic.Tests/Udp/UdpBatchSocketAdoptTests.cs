@@ -12,7 +12,7 @@ public sealed class UdpBatchSocketAdoptTests
     [Fact]
     public void Adopt_BlockingInheritableSocket_BecomesNonBlockingCloseOnExecAndServes()
     {
-        var fd = DetachedDescriptor(SocketType.Dgram, ProtocolType.Udp, out var bound);
+        var fd = UdpTestSupport.DetachedDescriptor(SocketType.Dgram, ProtocolType.Udp, out var bound);
         Assert.Equal(0, Libc.fcntl(fd, LibcConstants.F_SETFD, 0));
         Assert.Equal(0, Libc.fcntl(fd, LibcConstants.F_GETFL, 0) & LibcConstants.O_NONBLOCK);
 
@@ -35,28 +35,10 @@ public sealed class UdpBatchSocketAdoptTests
     [Fact]
     public void Adopt_TcpSocket_FailsNamingTheDescriptor()
     {
-        var fd = DetachedDescriptor(SocketType.Stream, ProtocolType.Tcp, out _);
+        var fd = UdpTestSupport.DetachedDescriptor(SocketType.Stream, ProtocolType.Tcp, out _);
 
         var error = Assert.Throws<IOException>(() => UdpBatchSocket.Adopt(fd));
 
         Assert.Equal($"inherited socket (descriptor {fd}) is not a datagram (UDP) socket", error.Message);
-    }
-
-    // A blocking, inheritable socket bound to loopback that no object owns, like one a parent process passed.
-    private static unsafe int DetachedDescriptor(SocketType type, ProtocolType protocol, out IPEndPoint bound)
-    {
-        var fd = Libc.socket(LibcConstants.AF_INET, (int)type, (int)protocol);
-        Assert.True(fd >= 0);
-        Span<byte> address = stackalloc byte[SocketAddressCodec.MaxLength];
-        var length = SocketAddressCodec.Write(new IPEndPoint(IPAddress.Loopback, 0), address);
-        fixed (byte* pointer = address)
-        {
-            Assert.Equal(0, Libc.bind(fd, pointer, (uint)length));
-            var actual = (uint)address.Length;
-            Assert.Equal(0, Libc.getsockname(fd, pointer, &actual));
-            bound = SocketAddressCodec.Read(address[..(int)actual]);
-        }
-
-        return fd;
     }
 }
