@@ -25,4 +25,15 @@ public static class CProgram
         Assert.True(compiler.ExitCode == 0, $"cc failed for {name}.c:\n{errors}{output.Result}");
         return executable;
     }
+
+    /// <summary>Runs a compiled program without arguments and returns its standard output; fails the test if it exits non-zero.</summary>
+    public static string Run(string executable)
+    {
+        using var process = Process.Start(new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var errors = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"{executable} exited with {process.ExitCode}: {errors.Result}");
+        return output;
+    }
 }

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using BilbyRelay.Quic.Interop;
+using BilbyRelay.Tests.Common;
 using Xunit;
 
 namespace BilbyRelay.Quic.Tests.Udp;
@@ -132,41 +132,16 @@ public sealed class LibcHeaderConformanceTests
 
     private static Dictionary<string, long> CompileAndRun(IEnumerable<string> expressions)
     {
-        var directory = Directory.CreateTempSubdirectory("libc-layout-");
-        try
-        {
-            var source = Path.Combine(directory.FullName, "probe.c");
-            var binary = Path.Combine(directory.FullName, "probe");
-            var prints = string.Concat(expressions.Select(e => $"    printf(\"%ld\\n\", (long)({e}));\n"));
-            File.WriteAllText(source, $"{Headers}\nint main(void)\n{{\n{prints}    return 0;\n}}\n");
+        using var directory = new TempFilesDirectory();
+        var prints = string.Concat(expressions.Select(e => $"    printf(\"%ld\\n\", (long)({e}));\n"));
+        var probe = CProgram.Compile($"{Headers}\nint main(void)\n{{\n{prints}    return 0;\n}}\n", directory.Path, "probe");
+        var values = CProgram.Run(probe)
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => long.Parse(line, CultureInfo.InvariantCulture))
+            .ToList();
 
-            Run("cc", $"-o {binary} {source}");
-            var values = Run(binary, string.Empty)
-                .Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .Select(line => long.Parse(line, CultureInfo.InvariantCulture))
-                .ToList();
-
-            var names = expressions.ToList();
-            Assert.Equal(names.Count, values.Count);
-            return names.Zip(values).ToDictionary(pair => pair.First, pair => pair.Second);
-        }
-        finally
-        {
-            directory.Delete(recursive: true);
-        }
-    }
-
-    private static string Run(string fileName, string arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(fileName, arguments)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var errorRead = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{fileName} {arguments} failed: {errorRead.Result}");
-        return output;
+        var names = expressions.ToList();
+        Assert.Equal(names.Count, values.Count);
+        return names.Zip(values).ToDictionary(pair => pair.First, pair => pair.Second);
     }
 }
