@@ -26,6 +26,10 @@ internal static class Help
                                  after every edge left (about a minute)
           relay-attack           relay-stalled with 200 pairs, --max-buffered-bytes 256M and, once the streams
                                  are blocked, max-rate datagrams into the stalled tunnels for --dgram-seconds
+          native-udp             media datagrams (--size 1316) for --seconds 10 through a trivial forwarder (one
+                                 recvfrom + sendto per datagram), then through the relay's native UDP plane; at
+                                 most --window 256 in flight; datagrams/s, Mbit/s, loss, CPU per GB, and the ratio
+          udp-forwarder          that trivial forwarder (started by native-udp): --listen ip:port
           direct-server          the direct path's far side: sinks streams, echoes datagrams
                                  --listen 127.0.0.1:0   prints "LISTENING ip:port"
           relay-peer             edge B: binds --stream-tunnel UUID (tcp) and --dgram-tunnel UUID (udp) as

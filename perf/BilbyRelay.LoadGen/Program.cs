@@ -37,6 +37,8 @@ try
         "stalled-peer" => await StalledPeer.RunAsync(options),
         "stalled-senders" => await StalledSenders.RunAsync(options),
         "summarize" => Summary.Run(options),
+        "native-udp" => await NativeUdpScenario.RunAsync(options),
+        "udp-forwarder" => NativeUdpScenario.RunForwarder(options),
         "direct" => await Runner.RunAsync("direct", command, options, null),
         "relay" => await Runner.RunAsync("relay", command, options, null),
         _ when command.StartsWith("direct-", StringComparison.Ordinal) => await Runner.RunAsync("direct", command, options, command["direct-".Length..]),
@@ -315,7 +317,7 @@ namespace BilbyRelay.LoadGen
             }
 
             await StartupProbe.WarmUpClientAsync();
-            var relay = ChildProcess.Start(binary, ["--quic-addr", quic.ToString(), "--api-addr", api.ToString(), "--log-level", options.Get("relay-log-level", "info")], environment);
+            var relay = ChildProcess.Start(binary, ["--quic-addr", quic.ToString(), "--api-addr", api.ToString(), "--udp-relay-addrs", "127.0.0.1:0", "--log-level", options.Get("relay-log-level", "info")], environment);
             try
             {
                 var health = await StartupProbe.WaitForHealthAsync(api, () => relay.Elapsed, TimeSpan.FromSeconds(30));

@@ -66,7 +66,6 @@ public sealed unsafe partial class QuicConnection
 
         _handshakeCompleted = true;
         _state = ConnectionState.Established;
-        _creditTopUpPending = true;
         UpdateMaxDatagramSize((int)Ngtcp2.ngtcp2_conn_get_path_max_tx_udp_payload_size(_conn));
         if (_isServer)
         {

@@ -9,6 +9,11 @@ namespace BilbyRelay.Quic;
 /// small floor while the connection itself holds little, so every edge keeps its control stream and a share of
 /// throughput however much other edges pin.
 /// </summary>
+/// <remarks>
+/// The window a connection aims for starts at <see cref="CreditFloor"/> and doubles, up to
+/// <see cref="QuicTransportSettings.ConnectionReceiveWindow"/>, each time the peer uses a whole window quickly: idle
+/// edges reserve little of the budget and a fast tunnel still gets the window its bandwidth-delay product needs.
+/// </remarks>
 public sealed unsafe partial class QuicConnection
 {
     /// <summary>
@@ -16,6 +21,14 @@ public sealed unsafe partial class QuicConnection
     /// initial max_data, granted before the budget can be asked, and the floor that keeps a light connection flowing.
     /// </summary>
     internal const long CreditFloor = 256 * 1024;
+
+    // A window used up within this long is too small for the peer's rate: the target doubles.
+    private const ulong CreditGrowWithinNanoseconds = 100_000_000;
+
+    // loop: the window this connection aims to keep outstanding, and the epoch that measures how fast it is used.
+    private long _creditTarget;
+    private long _creditEpochBytes;
+    private ulong _creditEpochStart;
 
     // loop: connection credit granted and not yet taken by received stream bytes, as reserved in the budget.
     private long _creditOutstanding;
@@ -26,9 +39,6 @@ public sealed unsafe partial class QuicConnection
     // loop: in the endpoint's list of connections whose credit is below the full window.
     private bool _creditTopUpQueued;
 
-    // loop: the handshake completed inside an ngtcp2 callback; the rest of the window is granted after it returns.
-    private bool _creditTopUpPending;
-
     /// <summary>Receive window of the whole connection advertised in the transport parameters.</summary>
     private long InitialConnectionCredit => Math.Min(_settings.ConnectionReceiveWindow, CreditFloor);
 
@@ -36,6 +46,8 @@ public sealed unsafe partial class QuicConnection
     private void ReserveInitialCredit()
     {
         _creditOutstanding = InitialConnectionCredit;
+        _creditTarget = _creditOutstanding;
+        _creditEpochStart = MonotonicClock.NowNanoseconds;
         Budget.Reserve(_creditOutstanding);
     }
 
@@ -59,10 +71,23 @@ public sealed unsafe partial class QuicConnection
         var taken = Math.Min(bytes, _creditOutstanding);
         _creditOutstanding -= taken;
         Budget.Unreserve(taken);
+        _creditEpochBytes += bytes;
+        if (_creditEpochBytes >= _creditTarget)
+        {
+            var now = MonotonicClock.NowNanoseconds;
+            if (now - _creditEpochStart < CreditGrowWithinNanoseconds)
+            {
+                _creditTarget = Math.Min(_creditTarget * 2, _settings.ConnectionReceiveWindow);
+            }
+
+            _creditEpochBytes = 0;
+            _creditEpochStart = now;
+        }
+
         TopUpCredit();
     }
 
-    /// <summary>Loop thread: grants connection credit up to the full window, as far as the budget allows.</summary>
+    /// <summary>Loop thread: grants connection credit up to the target window, as far as the budget allows.</summary>
     private void TopUpCredit()
     {
         if (!TryTopUpCredit() && !_creditTopUpQueued)
@@ -73,7 +98,7 @@ public sealed unsafe partial class QuicConnection
         }
     }
 
-    /// <summary>Loop thread, from the endpoint's retry list: true once the connection has its full window or ended.</summary>
+    /// <summary>Loop thread, from the endpoint's retry list: true once the connection has its target window or ended.</summary>
     internal bool RetryCreditTopUp()
     {
         if (_state == ConnectionState.Established && !TryTopUpCredit())
@@ -85,7 +110,7 @@ public sealed unsafe partial class QuicConnection
         return true;
     }
 
-    /// <summary>Loop thread: true when the connection has its full window (or cannot take credit at all).</summary>
+    /// <summary>Loop thread: true when the connection has its target window (or cannot take credit at all).</summary>
     private bool TryTopUpCredit()
     {
         if (_conn == null || (_state != ConnectionState.Established && _state != ConnectionState.Handshaking))
@@ -93,7 +118,7 @@ public sealed unsafe partial class QuicConnection
             return true;
         }
 
-        var wanted = _settings.ConnectionReceiveWindow - _creditOutstanding;
+        var wanted = _creditTarget - _creditOutstanding;
         if (wanted <= 0)
         {
             return true;

@@ -44,11 +44,6 @@ public sealed unsafe partial class QuicConnection
     /// <summary>Work deferred out of callbacks (ngtcp2 is not re-entrant).</summary>
     private void AfterNgtcp2Call()
     {
-        if (_creditTopUpPending)
-        {
-            _creditTopUpPending = false;
-            TopUpCredit();
-        }
 
         if (_retryBlockedOpens)
         {

@@ -44,6 +44,18 @@ public sealed class ManualTimeProvider : TimeProvider
         Interlocked.Exchange(ref _ticks, target);
     }
 
+    /// <summary>
+    /// Whether a running timer repeats every <paramref name="period"/> (a <see cref="PeriodicTimer"/>'s, for one), so a
+    /// test can wait for the code under test to start its timer before moving the clock.
+    /// </summary>
+    public bool HasRunningTimer(TimeSpan period)
+    {
+        lock (_gate)
+        {
+            return _timers.Any(t => t.PeriodTicks == period.Ticks && t.DueTicks != long.MaxValue);
+        }
+    }
+
     private ManualTimer? NextDue(long target)
     {
         lock (_gate)
@@ -63,6 +75,8 @@ public sealed class ManualTimeProvider : TimeProvider
     private sealed class ManualTimer(ManualTimeProvider owner, TimerCallback callback, object? state) : ITimer
     {
         private long _periodTicks;
+
+        public long PeriodTicks => _periodTicks;
 
         /// <summary>When it fires next; <see cref="long.MaxValue"/> when stopped.</summary>
         public long DueTicks { get; private set; } = long.MaxValue;

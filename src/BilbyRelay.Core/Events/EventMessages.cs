@@ -22,6 +22,14 @@ public static class EventMessages
     public const string TunnelBindCapExceeded = "Tunnel bind rejected: per-connection cap exceeded";
     public const string TunnelDownEdgeDisconnected = "Tunnel down: edge disconnected";
 
+    // tunnel, native UDP plane (§5.10)
+    public const string NativeUdpImplausibleSource = "Native-UDP register rejected: implausible source address";
+    public const string NativeUdpInvalidToken = "Native-UDP register rejected: invalid token";
+    public const string NativeUdpSessionCapExceeded = "Native-UDP register rejected: per-IP session cap exceeded";
+    public const string NativeUdpSlotHeld = "Native-UDP register refused: slot held by a live peer";
+    public const string NativeUdpUnauthenticated = "Native-UDP plane accepts unauthenticated registers";
+    public const string NativeUdpNotStarted = "Native-UDP relay not started: no listener could be bound";
+
     // manager
     public const string ManagerConnected = "Connected to manager";
     public const string ManagerConnectionLost = "Manager connection lost, reconnecting";

@@ -49,9 +49,10 @@ public sealed class EventQueue
     public ChannelReader<RelayEvent> Reader => _channel.Reader;
 
     /// <summary>Creates, logs and enqueues an event stamped with the relay's clock.</summary>
-    public RelayEvent Raise(EventSeverity severity, EventCategory category, string message, string? flowId = null, string? details = null)
+    /// <param name="detailsIsJson">True when <paramref name="details"/> is a JSON object's text, sent as an object.</param>
+    public RelayEvent Raise(EventSeverity severity, EventCategory category, string message, string? flowId = null, string? details = null, bool detailsIsJson = false)
     {
-        var relayEvent = new RelayEvent(severity, category, message, flowId, details, _time.GetUtcNow());
+        var relayEvent = new RelayEvent(severity, category, message, flowId, details, _time.GetUtcNow()) { DetailsIsJson = detailsIsJson };
         Enqueue(relayEvent);
         return relayEvent;
     }

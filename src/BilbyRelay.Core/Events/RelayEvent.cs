@@ -14,6 +14,9 @@ public sealed record RelayEvent(
     string? Details,
     DateTimeOffset Timestamp)
 {
+    /// <summary>True when <see cref="Details"/> is the text of a JSON object, delivered as that object rather than a string.</summary>
+    public bool DetailsIsJson { get; init; }
+
     public static string ToWireName(EventSeverity severity) => severity switch
     {
         EventSeverity.Info => "info",

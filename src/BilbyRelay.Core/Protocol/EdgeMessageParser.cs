@@ -139,6 +139,9 @@ public static class EdgeMessageParser
         return reader.ValueTextEquals("ping"u8) ? MessageKind.Ping : MessageKind.Unknown;
     }
 
+    /// <summary>What <see cref="ReadTypeName"/> returns for a <c>type</c> string that is not valid UTF-8.</summary>
+    public const string InvalidTypeName = "(not valid UTF-8)";
+
     /// <summary>The <c>type</c> string for debug logging of an unknown message; allocates, so only call when logging.</summary>
     public static string? ReadTypeName(ReadOnlySequence<byte> json)
     {
@@ -164,6 +167,11 @@ public static class EdgeMessageParser
         }
         catch (JsonException)
         {
+        }
+        catch (InvalidOperationException)
+        {
+            // GetString refuses a string that is not valid UTF-8; the log line still says the type was unknown.
+            return InvalidTypeName;
         }
 
         return null;

@@ -66,8 +66,8 @@ namespace BilbyRelay.Core.Protocol;
 /// <summary>Protocol constants; the flow and byte layouts are described at the top of this file.</summary>
 public static class RelayProtocol
 {
-    /// <summary>The relay's tunnel protocol version (2 only once the native UDP plane exists).</summary>
-    public const uint ProtocolVersion = 1;
+    /// <summary>The relay's tunnel protocol version: 2, the native UDP plane (§5) exists.</summary>
+    public const uint ProtocolVersion = 2;
 
     /// <summary>ALPN every edge connection must negotiate.</summary>
     public const string Alpn = "bilbycast-relay";

@@ -52,9 +52,32 @@ public sealed class BindTokenStore
 
         Span<byte> presented = stackalloc byte[SHA256.HashSizeInBytes];
         Digest(token, presented);
-        var want = direction == TunnelDirection.Ingress ? expected.Ingress : expected.Egress;
-        return CryptographicOperations.FixedTimeEquals(presented, want);
+        return Matches(expected, direction, presented);
     }
+
+    /// <summary>
+    /// As <see cref="Check(TunnelId, TunnelDirection, string?)"/> for a token given as UTF-8 bytes
+    /// (<paramref name="hasToken"/> false means "no token"); allocates nothing.
+    /// </summary>
+    public bool Check(TunnelId id, TunnelDirection direction, ReadOnlySpan<byte> utf8Token, bool hasToken)
+    {
+        if (!_tokens.TryGetValue(id, out var expected))
+        {
+            return !RequireBindAuth;
+        }
+
+        if (!hasToken)
+        {
+            return false;
+        }
+
+        Span<byte> presented = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(utf8Token, presented);
+        return Matches(expected, direction, presented);
+    }
+
+    private static bool Matches(ExpectedTokens expected, TunnelDirection direction, ReadOnlySpan<byte> presentedDigest) =>
+        CryptographicOperations.FixedTimeEquals(presentedDigest, direction == TunnelDirection.Ingress ? expected.Ingress : expected.Egress);
 
     private static byte[] Digest(string token)
     {

@@ -34,4 +34,10 @@ internal static unsafe partial class Libc
     /// <summary>Returns the number of messages sent, or -1 with errno set when none was sent.</summary>
     [LibraryImport(LibraryName, SetLastError = true)]
     internal static partial int sendmmsg(int sockfd, mmsghdr* msgvec, uint vlen, int flags);
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    internal static partial nint send(int sockfd, void* buf, nuint len, int flags);
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    internal static partial nint recv(int sockfd, void* buf, nuint len, int flags);
 }

@@ -26,6 +26,7 @@ internal static class LibcConstants
     internal const int IPPROTO_IPV6 = 41;
 
     // SOL_SOCKET options.
+    internal const int SO_REUSEADDR = 2;
     internal const int SO_TYPE = 3;
     internal const int SO_SNDBUF = 7;
     internal const int SO_REUSEPORT = 15;
@@ -49,6 +50,19 @@ internal static class LibcConstants
     internal const int MSG_DONTWAIT = 0x40;
 
     // epoll and eventfd.
+    // Netlink (interface address enumeration).
+    internal const int AF_NETLINK = 16;
+    internal const int SOCK_RAW = 3;
+    internal const int NETLINK_ROUTE = 0;
+    internal const ushort RTM_NEWADDR = 20;
+    internal const ushort RTM_GETADDR = 22;
+    internal const ushort NLM_F_REQUEST = 0x1;
+    internal const ushort NLM_F_DUMP = 0x300;
+    internal const ushort NLMSG_ERROR = 2;
+    internal const ushort NLMSG_DONE = 3;
+    internal const ushort IFA_ADDRESS = 1;
+    internal const ushort IFA_LOCAL = 2;
+
     internal const int EPOLL_CLOEXEC = 0x80000;
     internal const int EPOLL_CTL_ADD = 1;
     internal const int EPOLL_CTL_DEL = 2;

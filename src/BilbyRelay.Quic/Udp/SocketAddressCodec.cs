@@ -59,6 +59,31 @@ internal static class SocketAddressCodec
         }
     }
 
+    /// <summary>
+    /// Writes a sockaddr for raw network-order address bytes (4 for IPv4, 16 for IPv6) and a port, without
+    /// allocating; returns its length (16 or 28), or 0 when the address is neither length.
+    /// </summary>
+    public static int Write(ReadOnlySpan<byte> addressBytes, int port, Span<byte> destination)
+    {
+        switch (addressBytes.Length)
+        {
+            case 4:
+                destination[..IPv4Length].Clear();
+                BinaryPrimitives.WriteUInt16LittleEndian(destination, LibcConstants.AF_INET);
+                BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)port);
+                addressBytes.CopyTo(destination[4..]);
+                return IPv4Length;
+            case 16:
+                destination[..IPv6Length].Clear();
+                BinaryPrimitives.WriteUInt16LittleEndian(destination, LibcConstants.AF_INET6);
+                BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)port);
+                addressBytes.CopyTo(destination[8..]);
+                return IPv6Length;
+            default:
+                return 0;
+        }
+    }
+
     /// <summary>Decodes a sockaddr into a new <see cref="IPEndPoint"/> (allocates; not for the per-packet path).</summary>
     /// <exception cref="ArgumentException">The bytes are not a complete IPv4/IPv6 sockaddr.</exception>
     public static IPEndPoint Read(ReadOnlySpan<byte> sockaddr)

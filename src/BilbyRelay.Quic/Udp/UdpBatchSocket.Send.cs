@@ -245,6 +245,75 @@ internal sealed partial class UdpBatchSocket
         return consumed;
     }
 
+    /// <summary>
+    /// Sends every datagram queued in <paramref name="batch"/> with as few <c>sendmmsg</c> calls as the kernel allows,
+    /// then clears the batch. Nothing is queued or retried: a datagram the kernel refuses (full buffer, unreachable,
+    /// ...) is dropped and counted in <paramref name="failed"/> (network errors also in <see cref="SendDropCount"/>).
+    /// </summary>
+    /// <returns>Datagrams the kernel accepted; <paramref name="sentBytes"/> is their total length.</returns>
+    /// <exception cref="UdpSocketException">Only for errors a bug causes (EBADF, EFAULT, ...).</exception>
+    public unsafe int SendBatch(UdpSendBatch batch, out long sentBytes, out int failed)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var fd = CheckedHandle();
+        var headers = batch.Headers;
+        var count = batch.Count;
+        var next = 0;
+        var sent = 0;
+        sentBytes = 0;
+        failed = 0;
+        try
+        {
+            while (next < count)
+            {
+                var result = Libc.sendmmsg(fd, headers + next, (uint)(count - next), 0);
+                if (result > 0)
+                {
+                    for (var i = next; i < next + result; i++)
+                    {
+                        sentBytes += batch.LengthOf(i);
+                    }
+
+                    sent += result;
+                    next += result;
+                    continue;
+                }
+
+                var errno = result == 0 ? LibcConstants.EAGAIN : LastError();
+                if (errno == LibcConstants.EINTR)
+                {
+                    continue;
+                }
+
+                if (errno == LibcConstants.EAGAIN)
+                {
+                    // A full send buffer: the rest of this batch is dropped, never queued.
+                    failed += count - next;
+                    return sent;
+                }
+
+                // sendmmsg reports an error only for the first unsent message: drop that one and go on.
+                ThrowIfProgrammingError("sendmmsg", errno);
+                CountDrop(errno);
+                failed++;
+                next++;
+            }
+
+            return sent;
+        }
+        finally
+        {
+            batch.Clear();
+        }
+    }
+
+    /// <summary>Sends one datagram; true when the kernel accepted it, false when it was refused (and dropped).</summary>
+    public unsafe bool TrySendDatagram(ReadOnlySpan<byte> payload, ReadOnlySpan<byte> destinationSockaddr)
+    {
+        var dropsBefore = SendDropCount;
+        return Send(payload, destinationSockaddr, gsoSegmentSize: 0) == payload.Length && SendDropCount == dropsBefore;
+    }
+
     private void ThrowIfProgrammingError(string operation, int errno)
     {
         if (IsProgrammingError(errno))

@@ -105,7 +105,11 @@ internal sealed partial class UdpBatchSocket : IDisposable
     /// by a hash of each peer's address and port (SO_REUSEPORT).
     /// </summary>
     /// <exception cref="UdpSocketException">socket, IPV6_V6ONLY, SO_REUSEPORT or bind failed; the message names the address.</exception>
-    public static unsafe UdpBatchSocket Bind(IPEndPoint local, bool reusePort = false)
+    /// <param name="reuseAddress">Sets SO_REUSEADDR.</param>
+    /// <param name="bufferBytes">Send and receive buffer sizes to ask for (forced when privileged, else capped by net.core.[rw]mem_max).</param>
+    /// <param name="probePathMtu">Sets IP(V6)_PMTUDISC_PROBE for QUIC; false keeps the kernel's default, which fragments a
+    /// datagram larger than the path MTU instead of refusing it (plain UDP relaying).</param>
+    public static unsafe UdpBatchSocket Bind(IPEndPoint local, bool reusePort = false, bool reuseAddress = false, int bufferBytes = RequestedBufferBytes, bool probePathMtu = true)
     {
         ArgumentNullException.ThrowIfNull(local);
         Span<byte> address = stackalloc byte[SocketAddressCodec.MaxLength];
@@ -129,16 +133,24 @@ internal sealed partial class UdpBatchSocket : IDisposable
                 throw UdpSocketException.FromLastError("setsockopt(IPV6_V6ONLY) for", local.ToString());
             }
 
+            if (reuseAddress && !TrySetIntOption(fd, LibcConstants.SOL_SOCKET, LibcConstants.SO_REUSEADDR, 1))
+            {
+                throw UdpSocketException.FromLastError("setsockopt(SO_REUSEADDR) for", local.ToString());
+            }
+
             if (reusePort && !TrySetIntOption(fd, LibcConstants.SOL_SOCKET, LibcConstants.SO_REUSEPORT, 1))
             {
                 throw UdpSocketException.FromLastError("setsockopt(SO_REUSEPORT) for", local.ToString());
             }
 
-            SetBufferSize(fd, LibcConstants.SO_RCVBUFFORCE, LibcConstants.SO_RCVBUF);
-            SetBufferSize(fd, LibcConstants.SO_SNDBUFFORCE, LibcConstants.SO_SNDBUF);
-            _ = isIPv6
-                ? TrySetIntOption(fd, LibcConstants.IPPROTO_IPV6, LibcConstants.IPV6_MTU_DISCOVER, LibcConstants.IPV6_PMTUDISC_PROBE)
-                : TrySetIntOption(fd, LibcConstants.IPPROTO_IP, LibcConstants.IP_MTU_DISCOVER, LibcConstants.IP_PMTUDISC_PROBE);
+            SetBufferSize(fd, LibcConstants.SO_RCVBUFFORCE, LibcConstants.SO_RCVBUF, bufferBytes);
+            SetBufferSize(fd, LibcConstants.SO_SNDBUFFORCE, LibcConstants.SO_SNDBUF, bufferBytes);
+            if (probePathMtu)
+            {
+                _ = isIPv6
+                    ? TrySetIntOption(fd, LibcConstants.IPPROTO_IPV6, LibcConstants.IPV6_MTU_DISCOVER, LibcConstants.IPV6_PMTUDISC_PROBE)
+                    : TrySetIntOption(fd, LibcConstants.IPPROTO_IP, LibcConstants.IP_MTU_DISCOVER, LibcConstants.IP_PMTUDISC_PROBE);
+            }
 
             fixed (byte* addressPointer = address)
             {
@@ -238,11 +250,11 @@ internal sealed partial class UdpBatchSocket : IDisposable
         Libc.setsockopt(fd, level, name, &value, sizeof(int)) == 0;
 
     // The forced variant ignores net.core.[rw]mem_max but needs CAP_NET_ADMIN; either failing is harmless.
-    private static void SetBufferSize(int fd, int forcedOption, int option)
+    private static void SetBufferSize(int fd, int forcedOption, int option, int bytes)
     {
-        if (!TrySetIntOption(fd, LibcConstants.SOL_SOCKET, forcedOption, RequestedBufferBytes))
+        if (!TrySetIntOption(fd, LibcConstants.SOL_SOCKET, forcedOption, bytes))
         {
-            _ = TrySetIntOption(fd, LibcConstants.SOL_SOCKET, option, RequestedBufferBytes);
+            _ = TrySetIntOption(fd, LibcConstants.SOL_SOCKET, option, bytes);
         }
     }
 
@@ -253,7 +265,7 @@ internal sealed partial class UdpBatchSocket : IDisposable
         // getsockopt reports twice the size asked for (the kernel's bookkeeping overhead).
         if (GetIntOption(fd, LibcConstants.SOL_SOCKET, option, description) < 2 * RequestedBufferBytes)
         {
-            SetBufferSize(fd, forcedOption, option);
+            SetBufferSize(fd, forcedOption, option, RequestedBufferBytes);
         }
     }
 

@@ -28,6 +28,9 @@ internal sealed unsafe class UdpReceiveBatch : IDisposable
     /// <summary>Slot size that fits any datagram from a peer told max_udp_payload_size ≤ 2048.</summary>
     public const int DefaultBufferSize = 2048;
 
+    /// <summary>A slot this large holds any UDP datagram (the largest IPv6 payload is 65,527 bytes): nothing is ever truncated.</summary>
+    public const int MaxBufferSize = 65536;
+
     /// <summary>Datagrams per recvmmsg call that amortise the syscall well without a large working set.</summary>
     public const int DefaultCapacity = 64;
 
@@ -41,13 +44,13 @@ internal sealed unsafe class UdpReceiveBatch : IDisposable
     private int _lastCount;
 
     /// <param name="capacity">Datagrams per receive call (1..1024).</param>
-    /// <param name="bufferSize">Bytes per datagram slot (1..65535).</param>
+    /// <param name="bufferSize">Bytes per datagram slot (1..<see cref="MaxBufferSize"/>).</param>
     public UdpReceiveBatch(int capacity = DefaultCapacity, int bufferSize = DefaultBufferSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, 1024);
         ArgumentOutOfRangeException.ThrowIfLessThan(bufferSize, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(bufferSize, 65535);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(bufferSize, MaxBufferSize);
 
         Capacity = capacity;
         BufferSize = bufferSize;

@@ -50,6 +50,12 @@ public static class CommandLineParser
                     continue;
             }
 
+            if (ConfigKeys.All.FirstOrDefault(k => k.CommandLineNegation == arg) is { } negated)
+            {
+                parsed.Settings.Add(new CommandLineSetting(negated.Name, "false", arg));
+                continue;
+            }
+
             if (!name.StartsWith('-'))
             {
                 error = $"unexpected argument '{arg}'";

@@ -17,6 +17,11 @@ public static class HelpText
         Option(text, "-c, --config FILE", "TOML or relay.json config file (env BILBYRELAY_CONFIG)", "(none: defaults)");
         foreach (var key in ConfigKeys.All)
         {
+            if (key.CommandLineNegation is { } negation)
+            {
+                Option(text, negation, $"set {key.Name} = false (env {key.EnvironmentVariable})", null);
+            }
+
             if (key.CommandLineOption is { } option)
             {
                 var placeholder = key.Name switch

@@ -1,10 +1,12 @@
 using System.Text.Json.Nodes;
 using BilbyRelay.Cli;
 using BilbyRelay.Config;
+using BilbyRelay.Core.NativeUdp;
 using BilbyRelay.Core.Relay;
 using BilbyRelay.Core.Tunnels;
 using BilbyRelay.Edges;
 using BilbyRelay.Management;
+using BilbyRelay.NativeUdp;
 using BilbyRelay.Stats;
 
 namespace BilbyRelay.Composition;
@@ -15,13 +17,14 @@ namespace BilbyRelay.Composition;
 /// </summary>
 /// <param name="edges">For the bound QUIC address: with port 0 configured, the manager needs the port the system chose.</param>
 /// <param name="statsServer">For the bound REST address, likewise.</param>
-internal sealed class ManagedRelay(RelayServer relay, RelayConfig config, EdgeListenerComponent edges, StatsServer statsServer) : IManagedRelay
+/// <param name="nativeUdp">Whether the native UDP plane is actually listening: only then is <c>udp-relay</c> advertised.</param>
+internal sealed class ManagedRelay(RelayServer relay, RelayConfig config, EdgeListenerComponent edges, StatsServer statsServer, NativeUdpComponent nativeUdp, NativeUdpRelay nativeRelay) : IManagedRelay
 {
-    // The optional features a manager may look for. The native UDP plane ("udp-relay") is not
-    // offered, so nothing optional is advertised.
-    private static readonly string[] Capabilities = [];
+    // The optional features a manager may look for.
+    private static readonly string[] WithUdpRelay = ["udp-relay"];
 
-    public ManagerStatsPayload GetStats() => ManagerStatsPayload.Create(relay.ListTunnels(), relay.ListEdges(), relay.GetStats());
+    public ManagerStatsPayload GetStats() =>
+        ManagerStatsPayload.Create(relay.ListTunnels(), relay.ListEdges(), relay.GetStats(), nativeRelay.ListSessions(), nativeRelay.SessionCount, nativeRelay.ActiveSessionCount);
 
     public ManagerHealthPayload GetHealth()
     {
@@ -42,7 +45,10 @@ internal sealed class ManagedRelay(RelayServer relay, RelayConfig config, EdgeLi
             ApiAddr = (statsServer.LocalEndPoints.FirstOrDefault() ?? config.ApiAddrs[0]).ToString(),
             QuicAddr = (edges.LocalEndPoints.FirstOrDefault() ?? config.QuicAddrs[0]).ToString(),
             PublicQuicAddr = config.PublicQuicAddr,
-            Capabilities = Capabilities,
+            Capabilities = nativeUdp.IsListening ? WithUdpRelay : [],
+            PublicUdpAddr = config.PublicUdpAddr,
+            UdpSessionsTotal = nativeRelay.SessionCount,
+            UdpSessionsActive = nativeRelay.ActiveSessionCount,
         };
     }
 
@@ -58,6 +64,10 @@ internal sealed class ManagedRelay(RelayServer relay, RelayConfig config, EdgeLi
         relay.AuthorizeTunnel(TunnelId.FromGuid(tunnelId), ingressToken, egressToken);
 
     public bool RevokeTunnel(Guid tunnelId) => relay.RevokeTunnel(TunnelId.FromGuid(tunnelId));
+
+    public IReadOnlyList<NativeUdpSessionInfo> ListUdpSessions() => nativeRelay.ListSessions();
+
+    public bool CloseUdpSession(Guid tunnelId) => nativeRelay.Remove(TunnelId.FromGuid(tunnelId));
 
     public JsonObject GetRedactedConfig() => JsonNode.Parse(EffectiveConfig.ToJson(config))!.AsObject();
 }

@@ -1,6 +1,8 @@
 using BilbyRelay.Cli;
 using BilbyRelay.Config;
+using System.Net;
 using BilbyRelay.Core.Diagnostics;
+using BilbyRelay.Core.NativeUdp;
 using BilbyRelay.Core.Protocol;
 using BilbyRelay.Core.Relay;
 using BilbyRelay.Edges;
@@ -8,6 +10,7 @@ using BilbyRelay.EventLog;
 using BilbyRelay.Hosting;
 using BilbyRelay.Management;
 using BilbyRelay.Management.Credentials;
+using BilbyRelay.NativeUdp;
 using BilbyRelay.Quic;
 using BilbyRelay.Stats;
 
@@ -15,7 +18,7 @@ namespace BilbyRelay.Composition;
 
 /// <summary>
 /// Builds the relay's components from the validated configuration, in start order: the relay
-/// core's QUIC listeners first (the data plane; only the event log writer, which must outlive them, comes before), then the readers of relay state.
+/// core's QUIC listeners and the native UDP plane first (the data planes; only the event log writer, which must outlive them, comes before), then the readers of relay state.
 /// </summary>
 internal static class RelayComposition
 {
@@ -29,10 +32,11 @@ internal static class RelayComposition
     /// <param name="loopFaultOnSignal">Adds the <see cref="LoopFaultInjectionComponent"/> test hook.</param>
     /// <param name="inheritedSockets">Sockets passed by systemd socket activation, served instead of binding their addresses.</param>
     public static IReadOnlyList<IRelayComponent> Build(RelayConfig config, Logger log, RelayLifetime lifetime, bool loopFaultOnSignal = false, InheritedListenSockets? inheritedSockets = null) =>
-        Compose(config, log, lifetime, loopFaultOnSignal, inheritedSockets).Components;
+        Compose(config, log, lifetime, loopFaultOnSignal, inheritedSockets: inheritedSockets).Components;
 
     /// <summary>As <see cref="Build"/>, and also the relay core the components share (for in-process hosts and tests).</summary>
-    public static (RelayServer Relay, IReadOnlyList<IRelayComponent> Components) Compose(RelayConfig config, Logger log, RelayLifetime lifetime, bool loopFaultOnSignal = false, InheritedListenSockets? inheritedSockets = null)
+    /// <param name="nativeUdpTime">The native UDP plane's clock (liveness, hold-down, reaper); tests pass a manual one.</param>
+    public static (RelayServer Relay, IReadOnlyList<IRelayComponent> Components) Compose(RelayConfig config, Logger log, RelayLifetime lifetime, bool loopFaultOnSignal = false, TimeProvider? nativeUdpTime = null, InheritedListenSockets? inheritedSockets = null)
     {
         inheritedSockets ??= InheritedListenSockets.None;
         var relay = new RelayServer(new RelayOptions
@@ -59,12 +63,17 @@ internal static class RelayComposition
         var quicOptions = QuicOptions(config, log, budget);
         quicOptions.InheritedSockets = inheritedSockets.Quic;
         var edges = new EdgeListenerComponent(relay, quicOptions, log.ForCategory("edges"), lifetime);
+        nativeUdpTime ??= TimeProvider.System;
+        var nativeUdpLog = log.ForCategory("udp-relay");
+        var nativeRelay = new NativeUdpRelay(NativeUdpOptions(config, nativeUdpTime), relay.BindTokens, relay.Events, nativeUdpLog);
+        var nativeUdp = new NativeUdpComponent(nativeRelay, config, nativeUdpLog, lifetime, nativeUdpTime);
         components.Add(edges);
+        components.Add(nativeUdp);
 
         // The stats endpoint shows the manager link and the link reports the endpoint's bound address,
         // so the endpoint reads the link through this variable, which is set just below.
         ManagerClient? manager = null;
-        var statsSource = new RelayStatsSource(relay, budget, edges, lifetime, () => manager is null ? null : ManagerLink(manager.Status, relay.Events.DroppedCount), eventLog);
+        var statsSource = new RelayStatsSource(relay, budget, edges, nativeUdp, nativeRelay, lifetime, () => manager is null ? null : ManagerLink(manager.Status, relay.Events.DroppedCount), eventLog);
         var statsServer = new StatsServer(StatsOptions(config) with { InheritedSockets = inheritedSockets.Api }, statsSource, log.ForCategory("stats"));
         components.Add(new StatsComponent(statsServer));
         if (config.Manager.Enabled)
@@ -73,7 +82,7 @@ internal static class RelayComposition
             var managerLog = log.ForCategory("manager");
             manager = new ManagerClient(
                 ManagerOptions(config),
-                new ManagedRelay(relay, config, edges, statsServer),
+                new ManagedRelay(relay, config, edges, statsServer, nativeUdp, nativeRelay),
                 events,
                 events,
                 CredentialStores.For(config.Manager, config.File, managerLog),
@@ -125,6 +134,15 @@ internal static class RelayComposition
             Log = e => EdgesLog.QuicEngine(quicLog, ToLogLevel(e.Level), e.ConnectionId == 0 ? e.Message : $"connection {e.ConnectionId}: {e.Message}"),
         };
     }
+
+    public static NativeUdpOptions NativeUdpOptions(RelayConfig config, TimeProvider time) => new()
+    {
+        MaxSessionsPerIp = config.MaxUdpSessionsPerIp ?? config.MaxConnectionsPerIp,
+        MaxSessions = config.MaxUdpSessions,
+        // Only an IP literal names an address of this relay; a DNS name is resolved by edges, not here.
+        PublicAddress = config.PublicUdpAddr is { } text && IPEndPoint.TryParse(text, out var endPoint) ? endPoint : null,
+        Time = time,
+    };
 
     public static ManagerOptions ManagerOptions(RelayConfig config) => new()
     {

@@ -1,10 +1,12 @@
 using BilbyRelay.Core.Events;
 using BilbyRelay.Core.Metrics;
+using BilbyRelay.Core.NativeUdp;
 using BilbyRelay.Core.Relay;
 using BilbyRelay.Core.Tunnels;
 using BilbyRelay.Edges;
 using BilbyRelay.EventLog;
 using BilbyRelay.Hosting;
+using BilbyRelay.NativeUdp;
 using BilbyRelay.Quic;
 using BilbyRelay.Stats;
 
@@ -19,12 +21,16 @@ internal sealed class RelayStatsSource(
     RelayServer relay,
     QuicMemoryBudget budget,
     EdgeListenerComponent edges,
+    NativeUdpComponent nativeUdp,
+    NativeUdpRelay nativeRelay,
     RelayLifetime lifetime,
     Func<ManagerLinkSnapshot?> managerStatus,
     EventLogTarget? eventLog = null) : IStatsSource
 {
     private static readonly DatagramDropReason[] DatagramDropReasons = Enum.GetValues<DatagramDropReason>();
     private static readonly StreamRefusalReason[] StreamRefusalReasons = Enum.GetValues<StreamRefusalReason>();
+    private static readonly NativeUdpDropReason[] NativeUdpDropReasons = Enum.GetValues<NativeUdpDropReason>();
+    private static readonly NativeUdpRejectReason[] NativeUdpRejectReasons = Enum.GetValues<NativeUdpRejectReason>();
 
     public HealthSnapshot GetHealth()
     {
@@ -35,6 +41,8 @@ internal sealed class RelayStatsSource(
             ConnectedEdges = stats.ConnectedEdges,
             TotalTunnels = stats.TotalTunnels,
             ActiveTunnels = stats.ActiveTunnels,
+            UdpSessionsTotal = nativeRelay.SessionCount,
+            UdpSessionsActive = nativeRelay.ActiveSessionCount,
             Manager = GetManagerLink(),
             Failure = lifetime.Failure is { } failure ? new HealthFailure(failure.Component, failure.Reason) : null,
         };
@@ -76,6 +84,7 @@ internal sealed class RelayStatsSource(
             MaxBufferedBytes = budget.Limit,
             EventsDroppedTotal = relay.Events.DroppedCount,
             Loops = edges.LoopCounters.Select(ToLoopMetrics).ToArray(),
+            NativeUdp = NativeUdpMetrics(),
             Manager = GetManagerLink(),
             EventLog = eventLog is null ? null : new EventLogSnapshot
             {
@@ -86,6 +95,28 @@ internal sealed class RelayStatsSource(
             },
         };
     }
+
+    private NativeUdpMetricsSnapshot NativeUdpMetrics()
+    {
+        var m = nativeRelay.Metrics;
+        return new NativeUdpMetricsSnapshot
+        {
+            SessionsTotal = nativeRelay.SessionCount,
+            SessionsActive = nativeRelay.ActiveSessionCount,
+            BytesForwardedTotal = m.BytesForwarded,
+            DatagramsForwardedTotal = m.DatagramsForwarded,
+            BytesReceivedTotal = m.BytesReceived,
+            RegistersTotal = m.RegistersAccepted,
+            SessionsReapedTotal = m.SessionsReaped,
+            Dropped = NativeUdpDropReasons.Select(r => new ReasonCount(r.ToLabel(), m.GetDrops(r))).ToArray(),
+            RegisterRejected = NativeUdpRejectReasons.Select(r => new ReasonCount(r.ToLabel(), m.GetRejections(r))).ToArray(),
+            SocketBuffers = nativeUdp.Buffers.Select(static b => new SocketBufferGauge(b.EndPoint.ToString(), b.Receive, b.Send)).ToArray(),
+        };
+    }
+
+    public IReadOnlyList<NativeUdpSessionInfo> GetUdpSessions() => nativeRelay.ListSessions();
+
+    public bool DeleteUdpSession(Guid tunnelId) => nativeRelay.Remove(TunnelId.FromGuid(tunnelId));
 
     private static LoopMetrics ToLoopMetrics(QuicLoopCounters counters) => new()
     {

@@ -21,6 +21,9 @@ public sealed class ConfigKey
     /// <summary>Long command-line option (<c>--quic-addr</c>), or null when the key is not on the command line.</summary>
     public string? CommandLineOption { get; init; }
 
+    /// <summary>A command-line flag without a value that sets this boolean key to false (<c>--no-udp-relay</c>), or null.</summary>
+    public string? CommandLineNegation { get; init; }
+
     /// <summary>Secrets are shown as <see cref="EffectiveConfig.Redacted"/> everywhere they are printed.</summary>
     public bool IsSecret { get; init; }
 

@@ -166,6 +166,67 @@ public static class ConfigKeys
         Integer("max_tunnels_per_connection", 100, 1, 1_000_000, "Tunnel slots one edge connection may hold.", static (c, n) => c.MaxTunnelsPerConnection = (int)n),
         new()
         {
+            Name = "udp_relay_enabled",
+            TypeName = "boolean",
+            DefaultText = "true",
+            CommandLineNegation = "--no-udp-relay",
+            Description = "Run the native UDP relay plane (plain UDP for SRT/RIST, tunnel protocol 2); false: no socket, no udp-relay capability.",
+            Apply = static (c, v) =>
+            {
+                if (v.TryGetBoolean(out var value))
+                {
+                    c.UdpRelayEnabled = value;
+                }
+            },
+        },
+        new()
+        {
+            Name = "udp_relay_addrs",
+            TypeName = "list",
+            DefaultText = "[\"0.0.0.0:4434\", \"[::]:4434\"]",
+            CommandLineOption = "--udp-relay-addrs",
+            Description = "UDP addresses of the native relay plane, one socket each; an empty list means the default.",
+            Apply = static (c, v) => ApplyUdpRelayAddrs(c, v),
+        },
+        new()
+        {
+            Name = "public_udp_addr",
+            TypeName = "string",
+            DefaultText = "(none: public_quic_addr's host with the UDP port)",
+            CommandLineOption = "--public-udp-addr",
+            Description = "The host:port edges send native UDP to, reported to the manager; a DNS name is allowed.",
+            Apply = static (c, v) =>
+            {
+                if (v.TryGetNonEmptyString(out var text))
+                {
+                    if (EndpointText.TryValidateHostPort(text, out var error))
+                    {
+                        c.PublicUdpAddr = text;
+                    }
+                    else
+                    {
+                        v.Error(error);
+                    }
+                }
+            },
+        },
+        new()
+        {
+            Name = "max_udp_sessions_per_ip",
+            TypeName = "integer",
+            DefaultText = "max_connections_per_ip",
+            Description = "Native UDP sessions one source IP (IPv6: one /64) may create and keep. Range 1-1000000.",
+            Apply = static (c, v) =>
+            {
+                if (v.TryGetInteger(1, 1_000_000, out var n))
+                {
+                    c.MaxUdpSessionsPerIp = (int)n;
+                }
+            },
+        },
+        Integer("max_udp_sessions", 100_000, 1, 10_000_000, "Native UDP sessions the whole relay may hold.", static (c, n) => c.MaxUdpSessions = (int)n),
+        new()
+        {
             Name = "log_level",
             TypeName = "string",
             DefaultText = "info",
@@ -481,6 +542,53 @@ public static class ConfigKeys
         if (ok)
         {
             store(endpoints);
+        }
+    }
+
+    // Blank entries are skipped and each entry is trimmed (§5.8); a list with only blanks is an error, an empty one means the default.
+    private static void ApplyUdpRelayAddrs(RelayConfig config, ConfigValueReader value)
+    {
+        if (!value.TryGetStringList(out var texts))
+        {
+            return;
+        }
+
+        if (texts.Count == 0)
+        {
+            config.UdpRelayAddrs = RelayConfig.DefaultUdpRelayAddrs;
+            return;
+        }
+
+        var entries = texts.Select(static t => t.Trim()).Where(static t => t.Length > 0).ToList();
+        if (entries.Count == 0)
+        {
+            value.Error("lists only blank entries; give at least one address, or an empty list for the default");
+            return;
+        }
+
+        var endpoints = new List<IPEndPoint>(entries.Count);
+        var ok = true;
+        foreach (var text in entries)
+        {
+            if (!EndpointText.TryParseListenEndpoint(text, out var endpoint, out var error))
+            {
+                value.Error(error);
+                ok = false;
+            }
+            else if (endpoints.Contains(endpoint))
+            {
+                value.Error($"lists '{text}' twice");
+                ok = false;
+            }
+            else
+            {
+                endpoints.Add(endpoint);
+            }
+        }
+
+        if (ok)
+        {
+            config.UdpRelayAddrs = endpoints;
         }
     }
 

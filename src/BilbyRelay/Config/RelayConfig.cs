@@ -12,6 +12,11 @@ public sealed class RelayConfig
 {
     public const int DefaultQuicPort = 4433;
     public const int DefaultApiPort = 4480;
+    public const int DefaultUdpRelayPort = 4434;
+
+    /// <summary>Where the native UDP plane listens unless configured: both families on port 4434.</summary>
+    public static IReadOnlyList<IPEndPoint> DefaultUdpRelayAddrs { get; } =
+        [new IPEndPoint(IPAddress.Any, DefaultUdpRelayPort), new IPEndPoint(IPAddress.IPv6Any, DefaultUdpRelayPort)];
 
     /// <summary>UDP addresses the QUIC listeners bind (<c>quic_addr</c> or <c>quic_addrs</c>).</summary>
     public IReadOnlyList<IPEndPoint> QuicAddrs { get; set; } = [new IPEndPoint(IPAddress.Any, DefaultQuicPort)];
@@ -40,6 +45,21 @@ public sealed class RelayConfig
     public int MaxConnectionsPerIp { get; set; } = 64;
 
     public int MaxTunnelsPerConnection { get; set; } = 100;
+
+    /// <summary>Run the native UDP relay plane (PROTOCOL.md §5).</summary>
+    public bool UdpRelayEnabled { get; set; } = true;
+
+    /// <summary>UDP addresses of the native relay plane, one socket each.</summary>
+    public IReadOnlyList<IPEndPoint> UdpRelayAddrs { get; set; } = DefaultUdpRelayAddrs;
+
+    /// <summary>The "host:port" edges send native UDP to, reported to the manager; null when unset.</summary>
+    public string? PublicUdpAddr { get; set; }
+
+    /// <summary>Native sessions one source IP may create; null means <see cref="MaxConnectionsPerIp"/>.</summary>
+    public int? MaxUdpSessionsPerIp { get; set; }
+
+    /// <summary>Native sessions the whole relay may hold.</summary>
+    public int MaxUdpSessions { get; set; } = 100_000;
 
     public LogLevel LogLevel { get; set; } = LogLevel.Information;
 

@@ -12,7 +12,19 @@ public static class TomlConfigReader
 {
     public static IReadOnlyList<ConfigAssignment> Read(string text, string path, ConfigDiagnostics diagnostics)
     {
-        var document = SyntaxParser.Parse(text, path, validate: true);
+        DocumentSyntax document;
+        try
+        {
+            document = SyntaxParser.Parse(text, path, validate: true);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException or OverflowException)
+        {
+            // Tomlyn reports most mistakes as diagnostics but throws on a few (an escape at the very end of
+            // the file, for one); those are syntax errors too, without a line.
+            diagnostics.Error(ConfigLocation.InFile(path, 0), null, "TOML syntax error: " + e.Message);
+            return [];
+        }
+
         if (document.HasErrors)
         {
             foreach (var message in document.Diagnostics)

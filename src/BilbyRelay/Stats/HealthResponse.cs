@@ -12,6 +12,8 @@ internal sealed class HealthResponse
         ConnectedEdges = snapshot.ConnectedEdges;
         TotalTunnels = snapshot.TotalTunnels;
         ActiveTunnels = snapshot.ActiveTunnels;
+        UdpSessionsTotal = snapshot.UdpSessionsTotal;
+        UdpSessionsActive = snapshot.UdpSessionsActive;
         Manager = snapshot.Manager;
         Failure = snapshot.Failure;
     }
@@ -28,6 +30,10 @@ internal sealed class HealthResponse
     public long TotalTunnels { get; }
 
     public long ActiveTunnels { get; }
+
+    public long UdpSessionsTotal { get; }
+
+    public long UdpSessionsActive { get; }
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ManagerLinkSnapshot? Manager { get; }

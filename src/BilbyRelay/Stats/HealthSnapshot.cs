@@ -11,6 +11,12 @@ internal sealed class HealthSnapshot
 
     public long ActiveTunnels { get; init; }
 
+    /// <summary>Native UDP sessions, active and waiting.</summary>
+    public long UdpSessionsTotal { get; init; }
+
+    /// <summary>Native UDP sessions with both slots latched.</summary>
+    public long UdpSessionsActive { get; init; }
+
     /// <summary>Null when no manager is configured; the field is then omitted from the body.</summary>
     public ManagerLinkSnapshot? Manager { get; init; }
 

@@ -13,8 +13,11 @@ internal struct HttpRequestHead
     /// <summary>The id in <c>/api/v1/tunnels/{id}</c>, valid when <see cref="TunnelIdValid"/> is true.</summary>
     public Guid TunnelId;
 
-    /// <summary>For <see cref="StatsRoute.TunnelById"/>: whether the path segment parsed as a UUID.</summary>
+    /// <summary>For <see cref="StatsRoute.TunnelById"/> and <see cref="StatsRoute.UdpSessionById"/>: whether the path segment parsed as a UUID.</summary>
     public bool TunnelIdValid;
+
+    /// <summary>The path segment that did not parse as a UUID (for the error message); null otherwise.</summary>
+    public string? InvalidIdText;
 
     /// <summary>HTTP/1.0 when false; 1.1 (or a later 1.x, treated as 1.1) when true.</summary>
     public bool IsHttp11;

@@ -1,3 +1,4 @@
+using BilbyRelay.Core.NativeUdp;
 using BilbyRelay.Core.Relay;
 
 namespace BilbyRelay.Stats;
@@ -34,4 +35,10 @@ internal interface IStatsSource
     /// those notifications to be delivered.
     /// </summary>
     DeleteTunnelResult DeleteTunnel(Guid tunnelId);
+
+    /// <summary>Every native UDP session (PROTOCOL.md §5.9 rule 5).</summary>
+    IReadOnlyList<NativeUdpSessionInfo> GetUdpSessions();
+
+    /// <summary>Removes a native UDP session as a reap does (its bind authorization stays); false when there is none.</summary>
+    bool DeleteUdpSession(Guid tunnelId);
 }

@@ -53,6 +53,9 @@ internal sealed class MetricsSnapshot
     /// <summary>Each QUIC event loop's counters, one entry per loop.</summary>
     public IReadOnlyList<LoopMetrics> Loops { get; init; } = [];
 
+    /// <summary>The native UDP plane's figures (§5.11); always present, zeros while the plane is off.</summary>
+    public NativeUdpMetricsSnapshot NativeUdp { get; init; } = new();
+
     /// <summary>The manager link's state; null when no manager is configured, and its families are then left out.</summary>
     public ManagerLinkSnapshot? Manager { get; init; }
 

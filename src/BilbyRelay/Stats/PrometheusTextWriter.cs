@@ -42,6 +42,8 @@ internal static class PrometheusTextWriter
         WriteFamily(output, "bilbycast_relay_buffered_bytes"u8, "Bytes held for edges: stream buffers, unacknowledged stream data and datagram queues."u8, Gauge, metrics.BufferedBytes);
         WriteFamily(output, "bilbycast_relay_max_buffered_bytes"u8, "The memory budget for buffered bytes (max_buffered_bytes)."u8, Gauge, metrics.MaxBufferedBytes);
 
+        WriteNativeUdp(output, metrics.NativeUdp);
+
         // Only with a manager configured: a relay without one must not look permanently disconnected.
         if (metrics.Manager is { } manager)
         {
@@ -75,6 +77,36 @@ internal static class PrometheusTextWriter
 
         WriteLoopFamily(output, "bilbycast_relay_quic_handshakes_completed_total"u8, "QUIC handshakes completed with edges."u8, loops, static l => l.HandshakesCompleted);
         WriteLoopFamily(output, "bilbycast_relay_quic_handshakes_failed_total"u8, "QUIC connections that ended before their handshake completed."u8, loops, static l => l.HandshakesFailed);
+    }
+
+    private static void WriteNativeUdp(IBufferWriter<byte> output, NativeUdpMetricsSnapshot udp)
+    {
+        // Upstream's four families keep their names for dashboards; udp_sessions_total is a gauge as upstream has it.
+        WriteFamily(output, "bilbycast_relay_udp_sessions_total"u8, "Native UDP sessions (active + waiting)."u8, Gauge, udp.SessionsTotal);
+        WriteFamily(output, "bilbycast_relay_udp_sessions_active"u8, "Native UDP sessions with both slots latched."u8, Gauge, udp.SessionsActive);
+        WriteFamily(output, "bilbycast_relay_udp_bytes_forwarded_total"u8, "Bytes the native UDP plane sent onwards."u8, Counter, udp.BytesForwardedTotal);
+        WriteFamily(output, "bilbycast_relay_udp_datagrams_forwarded_total"u8, "Datagrams the native UDP plane sent onwards."u8, Counter, udp.DatagramsForwardedTotal);
+        WriteFamily(output, "bilbycast_relay_udp_bytes_received_total"u8, "Media bytes received from latched native UDP slots, forwarded or not."u8, Counter, udp.BytesReceivedTotal);
+        WriteReasonFamily(output, "bilbycast_relay_udp_dropped_total"u8, "Native UDP datagrams dropped instead of forwarded, by reason."u8, udp.Dropped);
+        WriteReasonFamily(output, "bilbycast_relay_udp_register_rejected_total"u8, "Native UDP registers refused, by reason."u8, udp.RegisterRejected);
+        WriteFamily(output, "bilbycast_relay_udp_registers_total"u8, "Native UDP registers accepted."u8, Counter, udp.RegistersTotal);
+        WriteFamily(output, "bilbycast_relay_udp_sessions_reaped_total"u8, "Native UDP sessions removed after silence."u8, Counter, udp.SessionsReapedTotal);
+        WriteHeader(output, "bilbycast_relay_udp_socket_buffer_bytes"u8, "Socket buffer the kernel granted each native UDP socket, by direction."u8, Gauge);
+        foreach (SocketBufferGauge buffer in udp.SocketBuffers)
+        {
+            WriteBufferSample(output, buffer.Address, "receive"u8, buffer.ReceiveBytes);
+            WriteBufferSample(output, buffer.Address, "send"u8, buffer.SendBytes);
+        }
+    }
+
+    private static void WriteBufferSample(IBufferWriter<byte> output, string address, ReadOnlySpan<byte> direction, long value)
+    {
+        output.Write("bilbycast_relay_udp_socket_buffer_bytes{addr=\""u8);
+        WriteLabelValue(output, address);
+        output.Write("\",dir=\""u8);
+        output.Write(direction);
+        output.Write("\"} "u8);
+        WriteValue(output, value);
     }
 
     private static ReadOnlySpan<byte> Gauge => "gauge"u8;

@@ -11,4 +11,6 @@ namespace BilbyRelay.Stats;
 [JsonSerializable(typeof(StatsResponse))]
 [JsonSerializable(typeof(TunnelDeletedResponse))]
 [JsonSerializable(typeof(ErrorResponse))]
+[JsonSerializable(typeof(UdpSessionListResponse))]
+[JsonSerializable(typeof(UdpSessionDeletedResponse))]
 internal sealed partial class StatsJsonContext : JsonSerializerContext;

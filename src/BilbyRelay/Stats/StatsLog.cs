@@ -62,6 +62,14 @@ internal static class StatsLog
         }
     }
 
+    public static void UdpSessionDeleted(Logger log, Guid tunnelId)
+    {
+        if (log.IsEnabled(LogLevel.Information))
+        {
+            log.Log(LogLevel.Information, 4011, nameof(UdpSessionDeleted), $"REST: deleted native UDP session '{tunnelId}'");
+        }
+    }
+
     public static void HandlerFailed(Logger log, Exception exception)
     {
         if (log.IsEnabled(LogLevel.Error))

@@ -126,6 +126,19 @@ internal sealed class StatsRequestHandler
                 DeleteTunnel(in head, keepAlive, body, output, remote);
                 break;
 
+            case StatsRoute.UdpSessions:
+                if (RequireGetOrHead(in head, keepAlive, body, output) && Authorize(in head, keepAlive, body, output, remote))
+                {
+                    body.WriteJson(new UdpSessionListResponse(_source.GetUdpSessions()), StatsJsonContext.Default.UdpSessionListResponse);
+                    WriteOk(HttpResponseWriter.JsonContentType, in head, keepAlive, body, output);
+                }
+
+                break;
+
+            case StatsRoute.UdpSessionById:
+                DeleteUdpSession(in head, keepAlive, body, output, remote);
+                break;
+
             default:
                 WriteError(404, "not found", in head, keepAlive, body, output);
                 break;
@@ -168,6 +181,43 @@ internal sealed class StatsRequestHandler
 
         StatsLog.TunnelDeleted(_log, head.TunnelId, result.PeersNotified);
         body.WriteJson(new TunnelDeletedResponse(head.TunnelId, result.PeersNotified), StatsJsonContext.Default.TunnelDeletedResponse);
+        WriteOk(HttpResponseWriter.JsonContentType, in head, keepAlive, body, output);
+    }
+
+    private void DeleteUdpSession(in HttpRequestHead head, bool keepAlive, ResponseBodyBuffer body, IBufferWriter<byte> output, EndPoint? remote)
+    {
+        if (head.Method != HttpMethodKind.Delete)
+        {
+            WriteError(405, "method not allowed", in head, keepAlive, body, output, AllowDelete);
+            return;
+        }
+
+        // Fail closed, as for tunnels.
+        if (!_token.IsConfigured)
+        {
+            WriteError(403, "session deletion requires api_token to be configured", in head, keepAlive, body, output);
+            return;
+        }
+
+        if (!Authorize(in head, keepAlive, body, output, remote))
+        {
+            return;
+        }
+
+        if (!head.TunnelIdValid)
+        {
+            WriteError(400, $"invalid session id (must be a UUID): '{head.InvalidIdText}' is not a UUID", in head, keepAlive, body, output);
+            return;
+        }
+
+        if (!_source.DeleteUdpSession(head.TunnelId))
+        {
+            WriteError(404, $"session '{head.TunnelId}' not found", in head, keepAlive, body, output);
+            return;
+        }
+
+        StatsLog.UdpSessionDeleted(_log, head.TunnelId);
+        body.WriteJson(new UdpSessionDeletedResponse(head.TunnelId), StatsJsonContext.Default.UdpSessionDeletedResponse);
         WriteOk(HttpResponseWriter.JsonContentType, in head, keepAlive, body, output);
     }
 

@@ -11,4 +11,6 @@ internal enum StatsRoute : byte
     Edges,
     Stats,
     StatusPage,
+    UdpSessions,
+    UdpSessionById,
 }

@@ -8,6 +8,8 @@ internal static class StatsRouteMatcher
 {
     private static ReadOnlySpan<byte> TunnelPrefix => "/api/v1/tunnels/"u8;
 
+    private static ReadOnlySpan<byte> UdpSessionPrefix => "/api/v1/udp-sessions/"u8;
+
     /// <summary>
     /// Accepts origin-form (<c>/path?query</c>), absolute-form (<c>http://host/path</c>, RFC 9112 §3.2.2)
     /// and asterisk-form (matches nothing). False only when the target is none of these (400).
@@ -62,6 +64,24 @@ internal static class StatsRouteMatcher
         if (path.SequenceEqual("/api/v1/stats"u8))
         {
             return StatsRoute.Stats;
+        }
+
+        if (path.SequenceEqual("/api/v1/udp-sessions"u8))
+        {
+            return StatsRoute.UdpSessions;
+        }
+
+        if (path.StartsWith(UdpSessionPrefix))
+        {
+            ReadOnlySpan<byte> id = path[UdpSessionPrefix.Length..];
+            if (id.IsEmpty || id.Contains((byte)'/'))
+            {
+                return StatsRoute.NotFound;
+            }
+
+            head.TunnelIdValid = TryParseUuid(id, out head.TunnelId);
+            head.InvalidIdText = head.TunnelIdValid ? null : System.Text.Encoding.UTF8.GetString(id);
+            return StatsRoute.UdpSessionById;
         }
 
         if (path.StartsWith(TunnelPrefix))

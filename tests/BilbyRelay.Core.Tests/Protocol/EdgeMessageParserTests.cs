@@ -82,6 +82,16 @@ public class EdgeMessageParserTests
         Assert.Equal("tunnel_migrate", EdgeMessageParser.ReadTypeName(Seq("""{"a":1,"type":"tunnel_migrate"}""")));
 
     [Fact]
+    public void ReadTypeName_TypeThatIsNotUtf8_IsNamedInvalidInsteadOfThrowing()
+    {
+        // Found by the control-frames fuzz harness: GetString threw InvalidOperationException on this type.
+        byte[] bytes = [.. "{\"type\":\""u8, 0xDF, 0xFF, .. "\"}"u8];
+        var json = new ReadOnlySequence<byte>(bytes);
+        Assert.Equal(EdgeMessageParseStatus.UnknownType, EdgeMessageParser.Parse(json).Status);
+        Assert.Equal(EdgeMessageParser.InvalidTypeName, EdgeMessageParser.ReadTypeName(json));
+    }
+
+    [Fact]
     public void DataStreamHeader_Parsed()
     {
         var header = EdgeMessageParser.ParseDataStreamHeader(Seq($$"""{"tunnel_id":"{{Id}}","stream_type":"tcp"}"""));

@@ -14,10 +14,10 @@ public class ControlStreamTests
         await using var relay = new RelayHarness();
         var edge = relay.ConnectWithControl();
 
-        var ack = await edge.RequestAsync("""{"type":"hello","protocol_version":1,"software_version":"edge-1.0"}""");
+        var ack = await edge.RequestAsync("""{"type":"hello","protocol_version":2,"software_version":"edge-2.0"}""");
 
         Assert.Equal("hello_ack", ack.GetProperty("type").GetString());
-        Assert.Equal(1u, ack.GetProperty("protocol_version").GetUInt32());
+        Assert.Equal(2u, ack.GetProperty("protocol_version").GetUInt32());
         Assert.Equal("9.8.7", ack.GetProperty("software_version").GetString());
         Assert.DoesNotContain(relay.DrainEvents(), e => e.Message.StartsWith("Protocol version mismatch", StringComparison.Ordinal));
     }
@@ -28,10 +28,10 @@ public class ControlStreamTests
         await using var relay = new RelayHarness();
         var edge = relay.ConnectWithControl();
 
-        var ack = await edge.RequestAsync("""{"type":"hello","protocol_version":2,"software_version":"edge-2.0"}""");
+        var ack = await edge.RequestAsync("""{"type":"hello","protocol_version":1,"software_version":"edge-1.0"}""");
 
         Assert.Equal("hello_ack", ack.GetProperty("type").GetString());
-        var mismatch = Assert.Single(relay.DrainEvents(), e => e.Message == "Protocol version mismatch (edge=2, relay=1)");
+        var mismatch = Assert.Single(relay.DrainEvents(), e => e.Message == "Protocol version mismatch (edge=1, relay=2)");
         Assert.Equal(EventSeverity.Warning, mismatch.Severity);
         Assert.Equal(EventCategory.Edge, mismatch.Category);
     }

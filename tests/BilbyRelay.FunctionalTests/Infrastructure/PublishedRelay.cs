@@ -35,6 +35,9 @@ internal sealed partial class PublishedRelay : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
+    /// <summary>True once the process has ended.</summary>
+    public bool HasExited => _process.HasExited;
+
     /// <summary>The first address the REST / stats endpoint logged that it listens on.</summary>
     public IPEndPoint ApiEndpoint
     {
@@ -146,7 +149,7 @@ internal sealed partial class PublishedRelay : IAsyncDisposable
         };
         string[] Default(string optionPrefix, params string[] option) =>
             extraArguments.Any(a => a.StartsWith(optionPrefix, StringComparison.Ordinal)) ? [] : option;
-        var defaults = (string[])[.. Default("--quic-addr", "--quic-addr", "127.0.0.1:0"), .. Default("--api-addr", "--api-addr", "127.0.0.1:0"), .. Default("--log-format", "--log-format", "text")];
+        var defaults = (string[])[.. Default("--quic-addr", "--quic-addr", "127.0.0.1:0"), .. Default("--api-addr", "--api-addr", "127.0.0.1:0"), .. Default("--udp-relay-addrs", "--udp-relay-addrs", "127.0.0.1:0"), .. Default("--log-format", "--log-format", "text")];
         if (launcher is not null)
         {
             start.ArgumentList.Add(FindBinary());

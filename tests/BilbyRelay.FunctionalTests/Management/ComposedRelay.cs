@@ -7,6 +7,7 @@ using BilbyRelay.EdgeSimulator;
 using BilbyRelay.Edges;
 using BilbyRelay.Hosting;
 using BilbyRelay.Management;
+using BilbyRelay.NativeUdp;
 
 namespace BilbyRelay.FunctionalTests.Management;
 
@@ -40,17 +41,22 @@ internal sealed class ComposedRelay : IAsyncDisposable
 
     public ManagerClient Manager => _components.OfType<ManagerComponent>().Single().Client;
 
+    /// <summary>The native UDP plane (its bound sockets; empty when none could be bound).</summary>
+    public NativeUdpComponent NativeUdp => _components.OfType<NativeUdpComponent>().Single();
+
     /// <param name="logLevel">
     /// Least severe level recorded. Information by default (the QUIC engine's per-packet debug lines
     /// would only slow the data plane down); Warning for tests that flood the event queue, since
     /// every event is also logged.
     /// </param>
-    public static async Task<ComposedRelay> StartAsync(FakeManager manager, Action<RelayConfig>? configure = null, LogLevel logLevel = LogLevel.Information)
+    /// <param name="nativeUdpTime">The native UDP plane's clock (hold-down, liveness, reaper); the system's when null.</param>
+    public static async Task<ComposedRelay> StartAsync(FakeManager manager, Action<RelayConfig>? configure = null, LogLevel logLevel = LogLevel.Information, TimeProvider? nativeUdpTime = null)
     {
         var config = new RelayConfig
         {
             QuicAddrs = [new IPEndPoint(IPAddress.Loopback, 0)],
             ApiAddrs = [new IPEndPoint(IPAddress.Loopback, 0)],
+            UdpRelayAddrs = [new IPEndPoint(IPAddress.Loopback, 0)],
             Manager = new ManagerConfig
             {
                 Enabled = true,
@@ -64,7 +70,7 @@ internal sealed class ComposedRelay : IAsyncDisposable
         var sink = new RecordingLogSink { MinimumLevel = logLevel };
         var log = new Logger(sink, "relay");
         var lifetime = new RelayLifetime(log);
-        var (relay, components) = RelayComposition.Compose(config, log, lifetime);
+        var (relay, components) = RelayComposition.Compose(config, log, lifetime, nativeUdpTime: nativeUdpTime);
         var composed = new ComposedRelay(relay, components, lifetime, sink);
         try
         {

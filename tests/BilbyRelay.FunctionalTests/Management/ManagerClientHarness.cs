@@ -21,12 +21,13 @@ internal sealed class ManagerClientHarness : IAsyncDisposable
         ManagerOptions options,
         ICredentialStore? store = null,
         Func<string, string?>? environment = null,
-        int eventCapacity = 4096)
+        int eventCapacity = 4096,
+        TimeProvider? time = null)
     {
         Events = new EventQueue(eventCapacity, TimeProvider.System, Logger.Null);
         var adapter = new RelayEventQueueAdapter(Events);
         Store = store ?? new FakeCredentialStore();
-        Client = new ManagerClient(options, Relay, adapter, adapter, Store, new Logger(Log, ManagementLog.Category), TimeProvider.System, environment ?? (_ => null));
+        Client = new ManagerClient(options, Relay, adapter, adapter, Store, new Logger(Log, ManagementLog.Category), time ?? TimeProvider.System, environment ?? (_ => null));
     }
 
     public EventQueue Events { get; }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using BilbyRelay.Core.Events;
+using BilbyRelay.Management;
+using BilbyRelay.Tests.Common;
 
 namespace BilbyRelay.FunctionalTests.Management;
 
@@ -51,23 +53,32 @@ public sealed class ManagerReportingTests
     [Fact]
     public async Task Stats_DefaultIntervalDeliversAtLeastThreeIn3500Milliseconds()
     {
+        var interval = new ManagerOptions { SoftwareVersion = "0" }.StatsInterval;
+        Assert.Equal(TimeSpan.FromSeconds(1), interval);
+
+        // The session's clock moves only when the test advances it, so the cadence is exact whatever the
+        // machine's load: one report per interval, counted from the health report that starts the session.
+        var time = new ManualTimeProvider();
         await using var manager = await FakeManager.StartAsync();
-        await using var harness = new ManagerClientHarness(ManagerClientHarness.Options(manager, statsInterval: TimeSpan.FromSeconds(1)));
+        await using var harness = new ManagerClientHarness(ManagerClientHarness.Options(manager, statsInterval: interval), time: time);
 
         harness.Client.Start();
         var connection = await manager.NextConnectionAsync();
         await connection.AcceptAuthAsync();
-
-        // The session starts its timers when it sends the first health report, so the client's own
-        // envelope timestamps measure the cadence without the test's scheduling noise.
         var health = await connection.ReceiveTypeAsync("health");
-        var first = await connection.ReceiveTypeAsync("stats");
-        var second = await connection.ReceiveTypeAsync("stats");
-        var third = await connection.ReceiveTypeAsync("stats");
-        var window = SentAt(third) - SentAt(health);
-        Assert.True(
-            window <= TimeSpan.FromMilliseconds(3500),
-            $"third stats {window} after the session started; sent at {SentAt(first):O}, {SentAt(second):O}, {SentAt(third):O}");
+        await Polling.UntilAsync(() => time.HasRunningTimer(interval), TestTimeouts.Default, () => "the session started no stats timer");
+
+        var stats = new List<JsonElement>();
+        for (int i = 0; i < 3; i++)
+        {
+            time.Advance(interval);
+            stats.Add(await connection.ReceiveTypeAsync("stats"));
+        }
+
+        Assert.Equal(
+            [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(3)],
+            stats.Select(s => SentAt(s) - SentAt(health)));
+        Assert.True(SentAt(stats[2]) - SentAt(health) <= TimeSpan.FromMilliseconds(3500));
         Assert.Equal(0, harness.Client.Counters.StatsSkipped);
 
         string[] fields =
@@ -75,8 +86,9 @@ public sealed class ManagerReportingTests
             "tunnels", "edges", "connected_edges", "active_tunnels", "total_tunnels", "total_bytes_ingress",
             "total_bytes_egress", "total_bytes_forwarded", "total_bandwidth_bps", "total_tcp_streams",
             "active_tcp_streams", "total_udp_datagrams", "peak_tunnels", "peak_edges", "connections_total", "uptime_secs",
+            "udp_sessions", "udp_sessions_total", "udp_sessions_active",
         ];
-        var payload = first.GetProperty("payload");
+        var payload = stats[0].GetProperty("payload");
         Assert.Equal(fields.Order(), payload.EnumerateObject().Select(p => p.Name).Order());
         Assert.Equal(1234, payload.GetProperty("total_bytes_forwarded").GetInt64());
         Assert.Equal("edge-a", payload.GetProperty("edges")[0].GetProperty("edge_id").GetString());

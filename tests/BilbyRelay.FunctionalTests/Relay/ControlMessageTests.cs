@@ -18,11 +18,11 @@ public sealed class ControlMessageTests : IAsyncLifetime
     {
         await using var edge = await _relay.ConnectEdgeAsync();
 
-        await edge.HelloAsync(1, "edge-test");
+        await edge.HelloAsync(2, "edge-test");
         var reply = await edge.ReceiveControlAsync(TestTimeouts.Token());
 
         Assert.Equal("hello_ack", reply.Type);
-        Assert.Equal(1u, reply.Root.GetProperty("protocol_version").GetUInt32());
+        Assert.Equal(2u, reply.Root.GetProperty("protocol_version").GetUInt32());
         Assert.Equal("test", reply.GetString("software_version"));
     }
 
@@ -33,7 +33,7 @@ public sealed class ControlMessageTests : IAsyncLifetime
 
         await edge.HelloAsync(7, "edge-future");
         var reply = await edge.ReceiveControlAsync(TestTimeouts.Token());
-        var mismatch = await _relay.Events.WaitForAsync("Protocol version mismatch (edge=7, relay=1)");
+        var mismatch = await _relay.Events.WaitForAsync("Protocol version mismatch (edge=7, relay=2)");
 
         Assert.Equal("hello_ack", reply.Type);
         Assert.Equal("edge", mismatch.Category.ToString().ToLowerInvariant());

@@ -27,15 +27,15 @@ public sealed class PublishedBinaryProtocolTests : IAsyncLifetime
     public async Task DisposeAsync() => await _relay.DisposeAsync();
 
     [Fact]
-    public async Task PublishedBinary_Hello_RepliesHelloAckWithProtocolVersion1()
+    public async Task PublishedBinary_Hello_RepliesHelloAckWithProtocolVersion2()
     {
         await using var edge = await ConnectAsync();
 
-        await edge.HelloAsync(1, "edge-test");
+        await edge.HelloAsync(2, "edge-test");
         var reply = await edge.ReceiveControlAsync(TestTimeouts.Token());
 
         Assert.True(reply.Type == "hello_ack", $"expected hello_ack, got {reply}");
-        Assert.Equal(1u, reply.Root.GetProperty("protocol_version").GetUInt32());
+        Assert.Equal(2u, reply.Root.GetProperty("protocol_version").GetUInt32());
         Assert.False(string.IsNullOrEmpty(reply.GetString("software_version")), $"no software_version in {reply}");
         await edge.ExpectPongAsync();
     }

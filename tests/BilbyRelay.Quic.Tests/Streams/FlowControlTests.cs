@@ -21,21 +21,9 @@ public sealed class FlowControlTests
         {
             var clientStream = await client.OpenStreamAsync(bidirectional: true);
             var chunk = new byte[16 * 1024];
-            long written = 0;
-            Task<System.IO.Pipelines.FlushResult> blocked = Task.FromResult(default(System.IO.Pipelines.FlushResult));
 
             // Write until a flush does not complete: the peer's window and our send buffer are both full.
-            var watch = Stopwatch.StartNew();
-            while (watch.Elapsed < QuicTestEnvironment.Timeout)
-            {
-                blocked = clientStream.Output.WriteAsync(chunk).AsTask();
-                written += chunk.Length;
-                var finished = await Task.WhenAny(blocked, Task.Delay(500));
-                if (finished != blocked)
-                {
-                    break;
-                }
-            }
+            var (written, blocked) = await WriteUntilBlockedAsync(clientStream, chunk);
 
             Assert.False(blocked.IsCompleted);
             // Outstanding bytes are bounded by the peer's window plus our send buffer (plus one chunk in flight).
@@ -75,20 +63,7 @@ public sealed class FlowControlTests
         {
             var clientStream = await client.OpenStreamAsync(bidirectional: true);
             var chunk = new byte[16 * 1024];
-            long written = 0;
-            Task<System.IO.Pipelines.FlushResult> blocked = Task.FromResult(default(System.IO.Pipelines.FlushResult));
-
-            var watch = Stopwatch.StartNew();
-            while (watch.Elapsed < QuicTestEnvironment.Timeout)
-            {
-                blocked = clientStream.Output.WriteAsync(chunk).AsTask();
-                written += chunk.Length;
-                var finished = await Task.WhenAny(blocked, Task.Delay(500));
-                if (finished != blocked)
-                {
-                    break;
-                }
-            }
+            var (written, blocked) = await WriteUntilBlockedAsync(clientStream, chunk);
 
             // The peer's window lets out at most `window`; beyond that only the unsent limit waits in our buffer,
             // however large the send buffer is.
@@ -182,5 +157,24 @@ public sealed class FlowControlTests
             var opened = await waiting.WaitAsync(QuicTestEnvironment.Timeout);
             Assert.Equal(1024 * 4, opened.StreamId);
         }
+    }
+
+    /// <summary>Writes chunks until a write has not completed for half a second; returns the bytes written and that write.</summary>
+    private static async Task<(long Written, Task<System.IO.Pipelines.FlushResult> Blocked)> WriteUntilBlockedAsync(QuicStream stream, byte[] chunk)
+    {
+        long written = 0;
+        var blocked = Task.FromResult(default(System.IO.Pipelines.FlushResult));
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < QuicTestEnvironment.Timeout)
+        {
+            blocked = stream.Output.WriteAsync(chunk).AsTask();
+            written += chunk.Length;
+            if (await Task.WhenAny(blocked, Task.Delay(500)) != blocked)
+            {
+                break;
+            }
+        }
+
+        return (written, blocked);
     }
 }

@@ -24,6 +24,8 @@ public sealed class LibcHeaderConformanceTests
         #include <sys/epoll.h>
         #include <sys/eventfd.h>
         #include <fcntl.h>
+        #include <linux/netlink.h>
+        #include <linux/rtnetlink.h>
         """;
 
     [Fact]
@@ -60,7 +62,22 @@ public sealed class LibcHeaderConformanceTests
             ["IPPROTO_UDP"] = LibcConstants.IPPROTO_UDP,
             ["SOL_UDP"] = LibcConstants.SOL_UDP,
             ["IPPROTO_IPV6"] = LibcConstants.IPPROTO_IPV6,
+            ["SO_REUSEADDR"] = LibcConstants.SO_REUSEADDR,
             ["SO_TYPE"] = LibcConstants.SO_TYPE,
+            ["AF_NETLINK"] = LibcConstants.AF_NETLINK,
+            ["SOCK_RAW"] = LibcConstants.SOCK_RAW,
+            ["NETLINK_ROUTE"] = LibcConstants.NETLINK_ROUTE,
+            ["RTM_NEWADDR"] = LibcConstants.RTM_NEWADDR,
+            ["RTM_GETADDR"] = LibcConstants.RTM_GETADDR,
+            ["NLM_F_REQUEST"] = LibcConstants.NLM_F_REQUEST,
+            ["NLM_F_DUMP"] = LibcConstants.NLM_F_DUMP,
+            ["NLMSG_ERROR"] = LibcConstants.NLMSG_ERROR,
+            ["NLMSG_DONE"] = LibcConstants.NLMSG_DONE,
+            ["IFA_ADDRESS"] = LibcConstants.IFA_ADDRESS,
+            ["IFA_LOCAL"] = LibcConstants.IFA_LOCAL,
+            ["sizeof(struct nlmsghdr)"] = 16,
+            ["sizeof(struct ifaddrmsg)"] = 8,
+            ["sizeof(struct rtattr)"] = 4,
             ["SO_SNDBUF"] = LibcConstants.SO_SNDBUF,
             ["F_GETFD"] = LibcConstants.F_GETFD,
             ["F_SETFD"] = LibcConstants.F_SETFD,

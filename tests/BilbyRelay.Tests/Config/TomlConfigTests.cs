@@ -39,6 +39,24 @@ public sealed class TomlConfigTests : IDisposable
     }
 
     [Fact]
+    public void EscapeAtTheEndOfTheFile_IsASyntaxErrorNotACrash()
+    {
+        // Found by the toml-config fuzz harness: Tomlyn threw ArgumentOutOfRangeException on this file.
+        byte[] found =
+        [
+            0x72, 0x60, 0x3e, 0x20, 0x35, 0x0a, 0x92, 0x61, 0x6e, 0x64, 0x58, 0x65,
+            0x65, 0xff, 0xff, 0xff, 0x84, 0x73, 0x41, 0x00, 0x00, 0x00, 0x80, 0x22,
+            0x2c, 0x20, 0x65, 0x6e, 0x3d, 0x20, 0x31, 0x20, 0x5c,
+        ];
+        var path = System.IO.Path.Combine(_dir.Path, "relay.toml");
+        File.WriteAllBytes(path, found);
+
+        var error = ConfigLoading.SingleError(ConfigLoading.Load(path));
+
+        Assert.StartsWith("TOML syntax error: ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void EveryKey_IsRead()
     {
         var cert = _dir.WriteFile("cert.pem", "cert");

@@ -19,7 +19,7 @@ public sealed class GracefulShutdownTests
     [InlineData(PosixSignal.SIGINT, "SIGINT")]
     public async Task Signal_ShutsDownGracefullyWithExitCodeZero(PosixSignal signal, string signalName)
     {
-        using var relay = new RelayProcess("--quic-addr", "127.0.0.1:0", "--api-addr", "127.0.0.1:0");
+        using var relay = new RelayProcess("--quic-addr", "127.0.0.1:0", "--api-addr", "127.0.0.1:0", "--udp-relay-addrs", "127.0.0.1:0");
         var stderr = new CapturedLines(relay.Process.StandardError);
 
         await stderr.WaitForAsync("Relay ready").WaitAsync(Timeout);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using BilbyRelay.Core.NativeUdp;
 using BilbyRelay.Core.Relay;
 using BilbyRelay.Management;
 
@@ -125,6 +126,13 @@ internal sealed class FakeManagedRelay : IManagedRelay
         Revocations.Enqueue(tunnelId);
         return Authorizations.TryRemove(tunnelId, out _);
     }
+
+    /// <summary>Native sessions the relay reports; close_udp_session removes from it.</summary>
+    public ConcurrentDictionary<Guid, NativeUdpSessionInfo> UdpSessions { get; } = new();
+
+    public IReadOnlyList<NativeUdpSessionInfo> ListUdpSessions() => [.. UdpSessions.Values];
+
+    public bool CloseUdpSession(Guid tunnelId) => UdpSessions.TryRemove(tunnelId, out _);
 
     public JsonObject GetRedactedConfig() => new()
     {

@@ -57,6 +57,7 @@ public sealed class ManagerMessageShapeTests
             "tunnels", "edges", "connected_edges", "active_tunnels", "total_tunnels", "total_bytes_ingress",
             "total_bytes_egress", "total_bytes_forwarded", "total_bandwidth_bps", "total_tcp_streams",
             "active_tcp_streams", "total_udp_datagrams", "peak_tunnels", "peak_edges", "connections_total", "uptime_secs",
+            "udp_sessions", "udp_sessions_total", "udp_sessions_active",
         ];
         Assert.Equal(expected.Order(), Keys(payload).Order());
         Assert.Equal(800, payload.GetProperty("total_bandwidth_bps").GetInt64());
@@ -84,12 +85,23 @@ public sealed class ManagerMessageShapeTests
         [
             "status", "version", "uptime_secs", "connected_edges", "active_tunnels", "total_tunnels", "total_bytes_forwarded",
             "peak_tunnels", "peak_edges", "connections_total", "api_addr", "quic_addr", "public_quic_addr", "capabilities",
-            "events_dropped",
+            "events_dropped", "public_udp_addr", "udp_sessions_total", "udp_sessions_active",
         ];
         Assert.Equal(expected.Order(), Keys(payload).Order());
         Assert.Equal("ok", payload.GetProperty("status").GetString());
         Assert.Equal(JsonValueKind.Null, payload.GetProperty("public_quic_addr").ValueKind);
+        Assert.Equal(JsonValueKind.Null, payload.GetProperty("public_udp_addr").ValueKind);
         Assert.Equal(JsonValueKind.Array, payload.GetProperty("capabilities").ValueKind);
+    }
+
+    [Fact]
+    public void EventPayload_JsonDetailsAreSentAsAnObject()
+    {
+        var relayEvent = new RelayEvent(EventSeverity.Warning, EventCategory.Tunnel, "x", null, """{"error_code":"e","suppressed":3}""", Timestamp) { DetailsIsJson = true };
+        var json = Parse(ManagerEnvelope.Create("event", Timestamp, EventPayload.From(relayEvent), ManagerJsonContext.Default.EventPayload)).GetProperty("payload");
+
+        Assert.Equal("e", json.GetProperty("details").GetProperty("error_code").GetString());
+        Assert.Equal(3, json.GetProperty("details").GetProperty("suppressed").GetInt32());
     }
 
     [Fact]
@@ -117,11 +129,34 @@ public sealed class ManagerMessageShapeTests
         Assert.False(ManagerInboundMessage.TryParse("[1]"u8.ToArray(), out _, out _));
 
         Assert.True(ManagerInboundMessage.TryParse("""{"type":"auth_error","message":"bad token","extra":1}"""u8.ToArray(), out var message, out _));
+        Assert.True(ManagerInboundMessage.TryParse("""{"type":"ping","note":"\ud83d\ude00 ok"}"""u8.ToArray(), out var paired, out _));
+        paired!.Dispose();
         using (message)
         {
             Assert.Equal("auth_error", message!.Type);
             Assert.Equal("bad token", message.GetTopLevelString("message"));
             Assert.Equal(JsonValueKind.Undefined, message.Payload.ValueKind);
         }
+    }
+
+    [Fact]
+    public void InboundMessage_StringThatIsNotUtf8_IsRefusedWholeNotThrownLater()
+    {
+        // Found by the manager-inbound fuzz harness: 0x83 inside "action.type" made the command handler's
+        // GetString throw InvalidOperationException.
+        byte[] frame = [.. """{"type":"command","payload":{"command_id":"c-3","action":{"type":"autho"""u8, 0x83, .. """ize_tunnel"}}}"""u8];
+
+        AssertRefusedForUnreadableString(frame);
+    }
+
+    [Fact]
+    public void InboundMessage_UnpairedSurrogateEscape_IsRefusedWholeNotThrownLater() =>
+        AssertRefusedForUnreadableString("""{"type":"command","payload":{"command_id":"\ud800","action":{"type":"list_tunnels"}}}"""u8.ToArray());
+
+    private static void AssertRefusedForUnreadableString(byte[] frame)
+    {
+        Assert.False(ManagerInboundMessage.TryParse(frame, out var message, out var error));
+        Assert.Null(message);
+        Assert.Equal("a string is not valid UTF-8 or holds an unpaired surrogate escape", error);
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using BilbyRelay.Core.NativeUdp;
 using BilbyRelay.Core.Relay;
 using BilbyRelay.Stats;
 
@@ -120,7 +121,27 @@ internal sealed class FakeStatsSource : IStatsSource
             },
             new LoopMetrics { Loop = "[::]:4433", BusySeconds = 0.000_002 },
         ],
+        NativeUdp = new NativeUdpMetricsSnapshot
+        {
+            SessionsTotal = 3,
+            SessionsActive = 2,
+            BytesForwardedTotal = 31,
+            DatagramsForwardedTotal = 32,
+            BytesReceivedTotal = 33,
+            RegistersTotal = 34,
+            SessionsReapedTotal = 35,
+            Dropped = [new("short", 1), new("send_error", 0)],
+            RegisterRejected = [new("slot_held", 2), new("per_ip_cap", 0)],
+            SocketBuffers = [new("0.0.0.0:4434", 67_108_864, 67_108_864), new("[::]:4434", 425_984, 425_984)],
+        },
     };
+
+    /// <summary>Native sessions served by <c>/api/v1/udp-sessions</c>; DELETE removes from it.</summary>
+    public ConcurrentDictionary<Guid, NativeUdpSessionInfo> UdpSessions { get; } = new();
+
+    public IReadOnlyList<NativeUdpSessionInfo> GetUdpSessions() => [.. UdpSessions.Values];
+
+    public bool DeleteUdpSession(Guid tunnelId) => UdpSessions.TryRemove(tunnelId, out _);
 
     public DeleteTunnelResult DeleteTunnel(Guid tunnelId)
     {

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using BilbyRelay.Stats;
 using Xunit;
+using BilbyRelay.Tests.Common;
 
 namespace BilbyRelay.Tests.Stats;
 
@@ -99,13 +100,14 @@ public sealed class HttpRequestParserTests
         ReadOnlySequence<byte> buffer = Sequence("GET /metrics HTTP/1.1\r\nHost: relay:4480\r\nUser-Agent: Prometheus/2.42\r\nAccept: text/plain\r\nAuthorization: Bearer tok\r\nConnection: keep-alive\r\n\r\n");
         s_parser.TryParse(buffer, out _, out _, out _);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 100; i++)
+        long allocated = AllocationMeter.MinimumBytesPerRound(() =>
         {
-            s_parser.TryParse(buffer, out _, out _, out _);
-        }
+            for (int i = 0; i < 100; i++)
+            {
+                s_parser.TryParse(buffer, out _, out _, out _);
+            }
+        });
 
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(0, allocated);
     }
 

@@ -108,6 +108,26 @@ internal sealed class ManagerCommandHandler
             case "list_edges":
                 return CommandOutcome.Ok(JsonSerializer.SerializeToNode(_relay.ListEdges(), ManagerJsonContext.Default.IReadOnlyListEdgeInfo));
 
+            case "list_udp_sessions":
+                return CommandOutcome.Ok(JsonSerializer.SerializeToNode(_relay.ListUdpSessions(), ManagerJsonContext.Default.IReadOnlyListNativeUdpSessionInfo));
+
+            case "close_udp_session":
+            {
+                // Upstream's wording, which the manager shows as is.
+                if (!action.TryGetProperty("tunnel_id", out var element) || element.ValueKind != JsonValueKind.String)
+                {
+                    return CommandOutcome.Fail("Missing tunnel_id");
+                }
+
+                var text = element.GetString()!;
+                if (!Core.Tunnels.TunnelId.TryParse(text, out var id))
+                {
+                    return CommandOutcome.Fail($"Invalid UUID: '{text}' is not a UUID");
+                }
+
+                return _relay.CloseUdpSession(id.ToGuid()) ? CommandOutcome.Ok() : CommandOutcome.Fail($"Native-UDP session '{id}' not found");
+            }
+
             case "authorize_tunnel":
             {
                 if (!TryGetTunnelId(action, out var tunnelId, out var error)

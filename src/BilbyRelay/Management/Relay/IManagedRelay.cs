@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using BilbyRelay.Core.NativeUdp;
 using BilbyRelay.Core.Relay;
 
 namespace BilbyRelay.Management;
@@ -42,4 +43,10 @@ internal interface IManagedRelay
     /// <c>registration_token</c> and <c>api_token</c> replaced by <c>***REDACTED***</c>. A fresh object per call.
     /// </summary>
     JsonObject GetRedactedConfig();
+
+    /// <summary>Native UDP sessions as in <c>GET /api/v1/udp-sessions</c>.</summary>
+    IReadOnlyList<NativeUdpSessionInfo> ListUdpSessions();
+
+    /// <summary>Removes the native UDP session (its bind authorization stays). False when none exists.</summary>
+    bool CloseUdpSession(Guid tunnelId);
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using BilbyRelay.Core.Events;
 
@@ -15,8 +16,9 @@ internal sealed class EventPayload
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? FlowId { get; init; }
 
+    /// <summary>A string, or an object for events whose details are structured (the native UDP plane's).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? Details { get; init; }
+    public JsonNode? Details { get; init; }
 
     public static EventPayload From(RelayEvent relayEvent) => new()
     {
@@ -24,6 +26,6 @@ internal sealed class EventPayload
         Category = RelayEvent.ToWireName(relayEvent.Category),
         Message = relayEvent.Message,
         FlowId = relayEvent.FlowId,
-        Details = relayEvent.Details,
+        Details = relayEvent.Details is not { } details ? null : relayEvent.DetailsIsJson ? JsonNode.Parse(details) : JsonValue.Create(details),
     };
 }

@@ -31,6 +31,13 @@ internal sealed class ManagerHealthPayload
 
     public IReadOnlyList<string> Capabilities { get; init; } = [];
 
+    /// <summary>Where remote edges send native UDP; null when unset (the manager then uses public_quic_addr's host).</summary>
+    public string? PublicUdpAddr { get; init; }
+
+    public long UdpSessionsTotal { get; init; }
+
+    public long UdpSessionsActive { get; init; }
+
     /// <summary>Events the bounded queue dropped (oldest first) while the manager was away.</summary>
     public long EventsDropped { get; init; }
 }

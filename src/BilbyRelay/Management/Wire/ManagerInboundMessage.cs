@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace BilbyRelay.Management;
 
@@ -32,13 +33,19 @@ internal sealed class ManagerInboundMessage : IDisposable
             ? value.GetString()
             : null;
 
-    /// <summary>Parses a text frame. False (and a reason) for malformed JSON, a non-object, or no string <c>type</c>.</summary>
+    /// <summary>Parses a text frame. False (and a reason) for text that is not UTF-8, malformed JSON, a non-object, or no string <c>type</c>.</summary>
     public static bool TryParse(ReadOnlyMemory<byte> utf8, out ManagerInboundMessage? message, out string? error)
     {
         message = null;
         JsonDocument document;
         try
         {
+            if (!EveryStringDecodes(utf8.Span))
+            {
+                error = "a string is not valid UTF-8 or holds an unpaired surrogate escape";
+                return false;
+            }
+
             document = JsonDocument.Parse(utf8);
         }
         catch (JsonException ex)
@@ -62,4 +69,43 @@ internal sealed class ManagerInboundMessage : IDisposable
     }
 
     public void Dispose() => _document.Dispose();
+
+    /// <summary>
+    /// The JSON parser checks structure, not what is inside strings: raw bytes that are not UTF-8 and
+    /// escapes of unpaired surrogates pass it, and reading such a string later throws. One pass over
+    /// every name and string value refuses those frames whole, before anything acts on them.
+    /// Throws <see cref="JsonException"/> for malformed JSON.
+    /// </summary>
+    private static bool EveryStringDecodes(ReadOnlySpan<byte> utf8)
+    {
+        var reader = new Utf8JsonReader(utf8);
+        while (reader.Read())
+        {
+            if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName))
+            {
+                continue;
+            }
+
+            if (!reader.ValueIsEscaped)
+            {
+                if (!Utf8.IsValid(reader.ValueSpan))
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            try
+            {
+                _ = reader.GetString();
+            }
+            catch (InvalidOperationException)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using BilbyRelay.Core.NativeUdp;
 using BilbyRelay.Core.Relay;
 
 namespace BilbyRelay.Management;
@@ -18,6 +19,7 @@ namespace BilbyRelay.Management;
 [JsonSerializable(typeof(RelayStatsSnapshot))]
 [JsonSerializable(typeof(IReadOnlyList<TunnelInfo>))]
 [JsonSerializable(typeof(IReadOnlyList<EdgeInfo>))]
+[JsonSerializable(typeof(IReadOnlyList<NativeUdpSessionInfo>))]
 [JsonSerializable(typeof(CommandDataRotated))]
 internal sealed partial class ManagerJsonContext : JsonSerializerContext
 {

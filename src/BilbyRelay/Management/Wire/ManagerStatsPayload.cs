@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using BilbyRelay.Core.NativeUdp;
 using BilbyRelay.Core.Relay;
 
 namespace BilbyRelay.Management;
@@ -12,21 +13,43 @@ namespace BilbyRelay.Management;
 /// </summary>
 internal sealed class ManagerStatsPayload
 {
-    private ManagerStatsPayload(IReadOnlyList<TunnelInfo> tunnels, IReadOnlyList<EdgeInfo> edges, Dictionary<string, JsonElement> totals)
+    private ManagerStatsPayload(IReadOnlyList<TunnelInfo> tunnels, IReadOnlyList<EdgeInfo> edges, Dictionary<string, JsonElement> totals, IReadOnlyList<NativeUdpSessionInfo> udpSessions, long udpSessionsTotal, long udpSessionsActive)
     {
         Tunnels = tunnels;
         Edges = edges;
         Totals = totals;
+        UdpSessions = udpSessions;
+        UdpSessionsTotal = udpSessionsTotal;
+        UdpSessionsActive = udpSessionsActive;
     }
 
     public IReadOnlyList<TunnelInfo> Tunnels { get; }
 
     public IReadOnlyList<EdgeInfo> Edges { get; }
 
+    /// <summary>Native UDP sessions; they are not part of the QUIC-only <c>total_*</c> figures.</summary>
+    public IReadOnlyList<NativeUdpSessionInfo> UdpSessions { get; }
+
+    public long UdpSessionsTotal { get; }
+
+    public long UdpSessionsActive { get; }
+
     /// <summary>The snapshot's fields (snake_case), written beside <c>tunnels</c> and <c>edges</c>.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement> Totals { get; }
 
-    public static ManagerStatsPayload Create(IReadOnlyList<TunnelInfo> tunnels, IReadOnlyList<EdgeInfo> edges, RelayStatsSnapshot totals) =>
-        new(tunnels, edges, JsonSerializer.SerializeToElement(totals, ManagerJsonContext.Default.RelayStatsSnapshot).EnumerateObject().ToDictionary(p => p.Name, p => p.Value));
+    public static ManagerStatsPayload Create(
+        IReadOnlyList<TunnelInfo> tunnels,
+        IReadOnlyList<EdgeInfo> edges,
+        RelayStatsSnapshot totals,
+        IReadOnlyList<NativeUdpSessionInfo>? udpSessions = null,
+        long udpSessionsTotal = 0,
+        long udpSessionsActive = 0) =>
+        new(
+            tunnels,
+            edges,
+            JsonSerializer.SerializeToElement(totals, ManagerJsonContext.Default.RelayStatsSnapshot).EnumerateObject().ToDictionary(p => p.Name, p => p.Value),
+            udpSessions ?? [],
+            udpSessionsTotal,
+            udpSessionsActive);
 }

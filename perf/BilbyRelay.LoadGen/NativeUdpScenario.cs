@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace BilbyRelay.LoadGen;
+
+/// <summary>
+/// <c>native-udp</c>: media datagrams through the relay's native UDP plane against the same traffic through a
+/// trivial forwarder (one <c>recvfrom</c> and one <c>sendto</c> per datagram, no session logic). One sender edge and
+/// one receiver edge on their own loopback addresses; the sender keeps at most <c>--window</c> datagrams in flight,
+/// so the figure is what the forwarder sustains, not how much the kernel drops.
+/// </summary>
+internal static class NativeUdpScenario
+{
+    public static async Task<int> RunAsync(Options options)
+    {
+        var size = options.Int("size", 1316);
+        var seconds = double.Parse(options.Get("seconds", "10"), System.Globalization.CultureInfo.InvariantCulture);
+        var window = options.Int("window", 256);
+        var binary = options.Get("relay-bin") ?? Environment.GetEnvironmentVariable("BILBYRELAY_BIN") ?? "out/bilbyrelay";
+        if (!File.Exists(binary))
+        {
+            throw new ArgumentException($"relay binary '{binary}' not found (--relay-bin PATH or BILBYRELAY_BIN)");
+        }
+
+        var report = new RunReport { Command = "native-udp", Path = "relay" };
+        Console.Error.WriteLine($"bilbyrelay-loadgen native-udp ({Environment.ProcessorCount} cores, load {report.LoadAverage}), {size}-byte datagrams, {seconds} s each");
+
+        var forwarderPort = ChildProcess.FreePort(ProtocolType.Udp);
+        await using (var forwarder = ChildProcess.StartSelf(["udp-forwarder", "--listen", $"127.0.0.1:{forwarderPort}"]))
+        {
+            await forwarder.WaitForLineAsync("forwarding", TimeSpan.FromSeconds(30));
+            await MeasureAsync(report, "forwarder", new IPEndPoint(IPAddress.Loopback, forwarderPort), forwarder, size, seconds, window);
+        }
+
+        var relayPort = ChildProcess.FreePort(ProtocolType.Udp);
+        var quic = ChildProcess.FreePort(ProtocolType.Udp);
+        var api = ChildProcess.FreePort(ProtocolType.Tcp);
+        await using (var relay = ChildProcess.Start(binary, ["--quic-addr", $"127.0.0.1:{quic}", "--api-addr", $"127.0.0.1:{api}", "--udp-relay-addrs", $"127.0.0.1:{relayPort}"]))
+        {
+            await relay.WaitForLineAsync("Relay ready", TimeSpan.FromSeconds(30));
+            await MeasureAsync(report, "relay", new IPEndPoint(IPAddress.Loopback, relayPort), relay, size, seconds, window);
+        }
+
+        report.Add("native_udp_relay_to_forwarder_ratio", report.Figures["native_udp_relay_dgram_per_s"] / report.Figures["native_udp_forwarder_dgram_per_s"]);
+        Console.WriteLine(report.ToJsonLine());
+        return 0;
+    }
+
+    /// <summary>A forwarder with no session logic: the first two source addresses are the two ends.</summary>
+    public static int RunForwarder(Options options)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.ReceiveBufferSize = 32 * 1024 * 1024;
+        socket.SendBufferSize = 32 * 1024 * 1024;
+        socket.Bind(options.EndPoint("listen") ?? throw new ArgumentException("--listen ADDR is required"));
+        Console.Error.WriteLine($"forwarding on {socket.LocalEndPoint}");
+        var buffer = new byte[65536];
+        EndPoint any = new IPEndPoint(IPAddress.Any, 0);
+        IPEndPoint? first = null, second = null;
+        while (true)
+        {
+            var length = socket.ReceiveFrom(buffer, ref any);
+            var from = (IPEndPoint)any;
+            if (first is null || first.Equals(from))
+            {
+                first ??= new IPEndPoint(from.Address, from.Port);
+                if (second is not null)
+                {
+                    socket.SendTo(buffer.AsSpan(0, length), second);
+                }
+            }
+            else
+            {
+                second ??= new IPEndPoint(from.Address, from.Port);
+                if (second.Equals(from))
+                {
+                    socket.SendTo(buffer.AsSpan(0, length), first);
+                }
+            }
+        }
+    }
+
+    private static async Task MeasureAsync(RunReport report, string name, IPEndPoint target, ChildProcess process, int size, double seconds, int window)
+    {
+        var tunnel = Guid.NewGuid();
+        using var egress = Bind("127.0.0.2");
+        using var ingress = Bind("127.0.0.3");
+
+        // Registers (the forwarder ignores their meaning and learns the two ends from them).
+        await RegisterAsync(ingress, target, tunnel, "ingress");
+        await RegisterAsync(egress, target, tunnel, "egress");
+
+        var datagram = new byte[size];
+        tunnel.TryWriteBytes(datagram, bigEndian: true, out _);
+        Random.Shared.NextBytes(datagram.AsSpan(16));
+        long sent = 0, received = 0;
+        var receiving = true;
+        var receiver = new Thread(() =>
+        {
+            var buffer = new byte[65536];
+            ingress.ReceiveTimeout = 1000;
+            while (Volatile.Read(ref receiving))
+            {
+                try
+                {
+                    ingress.Receive(buffer);
+                    Interlocked.Increment(ref received);
+                }
+                catch (SocketException)
+                {
+                }
+            }
+        }) { IsBackground = true };
+        receiver.Start();
+
+        var cpuBefore = process.CpuSeconds();
+        var start = Stopwatch.GetTimestamp();
+        var deadline = start + (long)(seconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            if (sent - Interlocked.Read(ref received) >= window)
+            {
+                Thread.Yield();
+                continue;
+            }
+
+            egress.SendTo(datagram, target);
+            sent++;
+        }
+
+        var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var cpu = process.CpuSeconds() - cpuBefore;
+        Volatile.Write(ref receiving, false);
+        receiver.Join();
+        var delivered = Interlocked.Read(ref received);
+        var gigabytes = delivered * (double)size / 1e9;
+        report.Add($"native_udp_{name}_dgram_per_s", delivered / elapsed);
+        report.Add($"native_udp_{name}_Mbit_per_s", delivered * (double)size * 8 / 1e6 / elapsed);
+        report.Add($"native_udp_{name}_loss_pct", sent == 0 ? 0 : 100.0 * (sent - delivered) / sent);
+        report.Add($"native_udp_{name}_cpu_s_per_GB", gigabytes == 0 ? 0 : cpu / gigabytes);
+        Console.Error.WriteLine($"  {name}: {delivered / elapsed:0} datagrams/s, {delivered * (double)size * 8 / 1e6 / elapsed:0} Mbit/s, {cpu / elapsed * 100:0}% of a core");
+    }
+
+    private static Socket Bind(string ip)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 8 * 1024 * 1024 };
+        socket.Bind(new IPEndPoint(IPAddress.Parse(ip), 0));
+        return socket;
+    }
+
+    private static async Task RegisterAsync(Socket socket, IPEndPoint target, Guid tunnel, string direction)
+    {
+        var body = Encoding.UTF8.GetBytes($"{{\"type\":\"register\",\"tunnel_id\":\"{tunnel}\",\"direction\":\"{direction}\",\"protocol_version\":2}}");
+        var register = new byte[16 + body.Length];
+        body.CopyTo(register, 16);
+        await socket.SendToAsync(register, target);
+
+        // The relay acks; the forwarder has nobody to send it to yet (first end) or echoes it to the other end.
+        if (direction == "ingress")
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+            try
+            {
+                await socket.ReceiveAsync(new byte[2048], timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+}
