@@ -8,7 +8,8 @@ namespace BilbyRelay.Quic;
 /// <summary>
 /// Accepts QUIC connections on one or more UDP addresses, each served by
 /// <see cref="QuicServerOptions.LoopsPerAddress"/> <see cref="QuicEndpoint"/>s (a SO_REUSEPORT socket and its loop
-/// thread), or by one endpoint on an inherited socket (<see cref="QuicServerOptions.InheritedSockets"/>). Only connections whose handshake completed (ALPN matched) are handed out.
+/// thread), or by one endpoint on an inherited socket (<see cref="QuicServerOptions.InheritedSockets"/>). Only
+/// connections whose handshake completed (ALPN matched) are handed out.
 /// </summary>
 /// <remarks>
 /// Admission: <see cref="QuicServerOptions.ConnectionFilter"/> refuses connections before any state is created
