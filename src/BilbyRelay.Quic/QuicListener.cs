@@ -1,13 +1,15 @@
 using System.Net;
 using System.Threading.Channels;
 using BilbyRelay.Quic.Native;
+using BilbyRelay.Quic.Udp;
 
 namespace BilbyRelay.Quic;
 
 /// <summary>
 /// Accepts QUIC connections on one or more UDP addresses, each served by
 /// <see cref="QuicServerOptions.LoopsPerAddress"/> <see cref="QuicEndpoint"/>s (a SO_REUSEPORT socket and its loop
-/// thread). Only connections whose handshake completed (ALPN matched) are handed out.
+/// thread), or by one endpoint on an inherited socket (<see cref="QuicServerOptions.InheritedSockets"/>). Only
+/// connections whose handshake completed (ALPN matched) are handed out.
 /// </summary>
 /// <remarks>
 /// Admission: <see cref="QuicServerOptions.ConnectionFilter"/> refuses connections before any state is created
@@ -82,6 +84,11 @@ public sealed class QuicListener : IAsyncDisposable
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(options.LoopsPerAddress, 1);
+        if (options.InheritedSockets.Keys.FirstOrDefault(a => !options.ListenEndPoints.Contains(a)) is { } stray)
+        {
+            throw new ArgumentException($"An inherited socket is given for {stray}, which is not a listen endpoint.", nameof(options));
+        }
+
         options.Transport.Validate();
         var certificate = ServerCertificate.FromOptions(options);
         var credentials = TlsCredentials.CreateServer(certificate.CertificatePem, certificate.PrivateKeyPem);
@@ -91,6 +98,12 @@ public sealed class QuicListener : IAsyncDisposable
             var shared = options.LoopsPerAddress > 1;
             foreach (var endPoint in options.ListenEndPoints)
             {
+                if (options.InheritedSockets.TryGetValue(endPoint, out var inherited))
+                {
+                    listener._endpoints.Add(QuicEndpoint.Start(UdpBatchSocket.Adopt(inherited), listener, options.Log));
+                    continue;
+                }
+
                 // The first socket fixes the port (port 0 picks one); the others join it.
                 var first = QuicEndpoint.Start(endPoint, listener, options.Log, reusePort: shared);
                 listener._endpoints.Add(first);

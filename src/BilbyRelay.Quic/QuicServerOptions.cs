@@ -15,6 +15,15 @@ public sealed class QuicServerOptions
     /// </summary>
     public int LoopsPerAddress { get; set; } = 1;
 
+    /// <summary>
+    /// Already bound UDP sockets (file descriptors, e.g. from systemd socket activation) to serve instead of binding,
+    /// keyed by the entry of <see cref="ListenEndPoints"/> each one serves. The listener owns them from
+    /// <see cref="QuicListener.Start"/> on. Such an address runs one loop whatever <see cref="LoopsPerAddress"/> says:
+    /// further SO_REUSEPORT sockets could only join the inherited one if it had SO_REUSEPORT and was created by the
+    /// same user, which a socket a service manager creates generally is not.
+    /// </summary>
+    public IReadOnlyDictionary<IPEndPoint, int> InheritedSockets { get; set; } = new Dictionary<IPEndPoint, int>();
+
     /// <summary>The only ALPN protocol accepted; a client offering anything else fails the handshake.</summary>
     public string Alpn { get; set; } = "";
 

@@ -2,6 +2,7 @@ using System.Collections;
 using BilbyRelay.Cli;
 using BilbyRelay.Composition;
 using BilbyRelay.Edges;
+using BilbyRelay.Hosting;
 
 namespace BilbyRelay;
 
@@ -19,7 +20,8 @@ internal static class Program
             Environment = environment,
 
             // Components in start order; each later one may rely on the ones before it.
-            Components = (config, log, lifetime) => RelayComposition.Build(config, log, lifetime, loopFaultOnSignal),
+            Components = (config, log, lifetime) => RelayComposition.Build(
+                config, log, lifetime, loopFaultOnSignal, InheritedListenSockets.FromProcess(environment, config, log)),
         });
     }
 

@@ -10,6 +10,14 @@ internal static class LibcConstants
     internal const int SOCK_NONBLOCK = 0x800;
     internal const int SOCK_CLOEXEC = 0x80000;
 
+    // fcntl commands and flags.
+    internal const int F_GETFD = 1;
+    internal const int F_SETFD = 2;
+    internal const int F_GETFL = 3;
+    internal const int F_SETFL = 4;
+    internal const int FD_CLOEXEC = 1;
+    internal const int O_NONBLOCK = 0x800;
+
     // Option levels.
     internal const int SOL_SOCKET = 1;
     internal const int IPPROTO_IP = 0;
@@ -19,6 +27,7 @@ internal static class LibcConstants
 
     // SOL_SOCKET options.
     internal const int SO_REUSEADDR = 2;
+    internal const int SO_TYPE = 3;
     internal const int SO_SNDBUF = 7;
     internal const int SO_REUSEPORT = 15;
     internal const int SO_RCVBUF = 8;

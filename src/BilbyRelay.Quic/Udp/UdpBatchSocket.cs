@@ -169,6 +169,41 @@ internal sealed partial class UdpBatchSocket : IDisposable
         }
     }
 
+    /// <summary>
+    /// Takes over an already bound UDP socket, such as one systemd passes with socket activation: makes it
+    /// non-blocking and close-on-exec and applies the path-MTU mode and (unless they are larger already) the buffer
+    /// sizes <see cref="Bind"/> applies.
+    /// IPV6_V6ONLY cannot change after bind, so an inherited IPv6 socket keeps whatever its creator chose.
+    /// The socket belongs to the returned object from now on; if adoption fails it is closed.
+    /// </summary>
+    /// <exception cref="IOException">The descriptor is not an open, bound UDP socket; the message names it.</exception>
+    public static UdpBatchSocket Adopt(int fd)
+    {
+        var name = $"inherited socket (descriptor {fd})";
+        try
+        {
+            if (GetIntOption(fd, LibcConstants.SOL_SOCKET, LibcConstants.SO_TYPE, name) != LibcConstants.SOCK_DGRAM)
+            {
+                throw new IOException($"{name} is not a datagram (UDP) socket");
+            }
+
+            InheritedDescriptor.SetNonBlocking(fd);
+            InheritedDescriptor.SetCloseOnExec(fd);
+            var local = GetLocalEndPoint(fd);
+            RaiseBufferSize(fd, LibcConstants.SO_RCVBUFFORCE, LibcConstants.SO_RCVBUF, name);
+            RaiseBufferSize(fd, LibcConstants.SO_SNDBUFFORCE, LibcConstants.SO_SNDBUF, name);
+            _ = local.AddressFamily == AddressFamily.InterNetworkV6
+                ? TrySetIntOption(fd, LibcConstants.IPPROTO_IPV6, LibcConstants.IPV6_MTU_DISCOVER, LibcConstants.IPV6_PMTUDISC_PROBE)
+                : TrySetIntOption(fd, LibcConstants.IPPROTO_IP, LibcConstants.IP_MTU_DISCOVER, LibcConstants.IP_PMTUDISC_PROBE);
+            return new UdpBatchSocket(fd, local.AddressFamily, local, ProbeGso(fd));
+        }
+        catch
+        {
+            _ = Libc.close(fd);
+            throw;
+        }
+    }
+
     /// <summary>Turns GSO off as if the kernel had rejected it, so the fallback path runs. For tests and diagnostics.</summary>
     internal void DisableGso() => _gsoSupported = false;
 
@@ -197,14 +232,15 @@ internal sealed partial class UdpBatchSocket : IDisposable
         return fd;
     }
 
-    private unsafe int GetIntOption(int level, int name)
+    private int GetIntOption(int level, int name) => GetIntOption(CheckedHandle(), level, name, LocalEndPoint.ToString());
+
+    private static unsafe int GetIntOption(int fd, int level, int name, string description)
     {
-        var fd = CheckedHandle();
         var value = 0;
         var length = (uint)sizeof(int);
         if (Libc.getsockopt(fd, level, name, &value, &length) != 0)
         {
-            throw UdpSocketException.FromLastError("getsockopt on", LocalEndPoint.ToString());
+            throw UdpSocketException.FromLastError("getsockopt on", description);
         }
 
         return value;
@@ -219,6 +255,17 @@ internal sealed partial class UdpBatchSocket : IDisposable
         if (!TrySetIntOption(fd, LibcConstants.SOL_SOCKET, forcedOption, bytes))
         {
             _ = TrySetIntOption(fd, LibcConstants.SOL_SOCKET, option, bytes);
+        }
+    }
+
+    // An inherited socket may come with buffers its creator forced beyond net.core.[rw]mem_max (systemd's
+    // ReceiveBuffer=/SendBuffer=); asking again without the privilege to force would shrink them to that cap.
+    private static void RaiseBufferSize(int fd, int forcedOption, int option, string description)
+    {
+        // getsockopt reports twice the size asked for (the kernel's bookkeeping overhead).
+        if (GetIntOption(fd, LibcConstants.SOL_SOCKET, option, description) < 2 * RequestedBufferBytes)
+        {
+            SetBufferSize(fd, forcedOption, option, RequestedBufferBytes);
         }
     }
 

@@ -90,6 +90,11 @@ public static class RelayCommand
             var host = new RelayHost(components, log, context.ShutdownGracePeriod, SystemdNotifier.FromEnvironment(context.Environment), lifetime: lifetime);
             return await host.RunAsync(shutdown).ConfigureAwait(false);
         }
+        catch (ListenSocketsException e)
+        {
+            HostingLog.ListenSocketsRejected(log, e);
+            return ExitCodes.UsageOrConfigError;
+        }
         catch (Exception e)
         {
             HostingLog.Crashed(log, e);

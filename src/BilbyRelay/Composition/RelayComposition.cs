@@ -30,13 +30,15 @@ internal static class RelayComposition
     private const long RelayInitialStreamWindow = 128 * 1024;
 
     /// <param name="loopFaultOnSignal">Adds the <see cref="LoopFaultInjectionComponent"/> test hook.</param>
-    public static IReadOnlyList<IRelayComponent> Build(RelayConfig config, Logger log, RelayLifetime lifetime, bool loopFaultOnSignal = false) =>
-        Compose(config, log, lifetime, loopFaultOnSignal).Components;
+    /// <param name="inheritedSockets">Sockets passed by systemd socket activation, served instead of binding their addresses.</param>
+    public static IReadOnlyList<IRelayComponent> Build(RelayConfig config, Logger log, RelayLifetime lifetime, bool loopFaultOnSignal = false, InheritedListenSockets? inheritedSockets = null) =>
+        Compose(config, log, lifetime, loopFaultOnSignal, inheritedSockets: inheritedSockets).Components;
 
     /// <summary>As <see cref="Build"/>, and also the relay core the components share (for in-process hosts and tests).</summary>
     /// <param name="nativeUdpTime">The native UDP plane's clock (liveness, hold-down, reaper); tests pass a manual one.</param>
-    public static (RelayServer Relay, IReadOnlyList<IRelayComponent> Components) Compose(RelayConfig config, Logger log, RelayLifetime lifetime, bool loopFaultOnSignal = false, TimeProvider? nativeUdpTime = null)
+    public static (RelayServer Relay, IReadOnlyList<IRelayComponent> Components) Compose(RelayConfig config, Logger log, RelayLifetime lifetime, bool loopFaultOnSignal = false, TimeProvider? nativeUdpTime = null, InheritedListenSockets? inheritedSockets = null)
     {
+        inheritedSockets ??= InheritedListenSockets.None;
         var relay = new RelayServer(new RelayOptions
         {
             MaxConnectionsPerIp = config.MaxConnectionsPerIp,
@@ -58,7 +60,9 @@ internal static class RelayComposition
         }
 
         var budget = new QuicMemoryBudget(config.MaxBufferedBytes);
-        var edges = new EdgeListenerComponent(relay, QuicOptions(config, log, budget), log.ForCategory("edges"), lifetime);
+        var quicOptions = QuicOptions(config, log, budget);
+        quicOptions.InheritedSockets = inheritedSockets.Quic;
+        var edges = new EdgeListenerComponent(relay, quicOptions, log.ForCategory("edges"), lifetime);
         nativeUdpTime ??= TimeProvider.System;
         var nativeUdpLog = log.ForCategory("udp-relay");
         var nativeRelay = new NativeUdpRelay(NativeUdpOptions(config, nativeUdpTime), relay.BindTokens, relay.Events, nativeUdpLog);
@@ -70,7 +74,7 @@ internal static class RelayComposition
         // so the endpoint reads the link through this variable, which is set just below.
         ManagerClient? manager = null;
         var statsSource = new RelayStatsSource(relay, budget, edges, nativeUdp, nativeRelay, lifetime, () => manager is null ? null : ManagerLink(manager.Status, relay.Events.DroppedCount), eventLog);
-        var statsServer = new StatsServer(StatsOptions(config), statsSource, log.ForCategory("stats"));
+        var statsServer = new StatsServer(StatsOptions(config) with { InheritedSockets = inheritedSockets.Api }, statsSource, log.ForCategory("stats"));
         components.Add(new StatsComponent(statsServer));
         if (config.Manager.Enabled)
         {

@@ -116,4 +116,28 @@ internal static class HostingLog
             log.Log(LogLevel.Critical, 1012, nameof(ComponentFailed), $"{name} failed while running: {reason}; shutting down", exception);
         }
     }
+
+    public static void ListenSocketAdopted(Logger log, int descriptor, string kind, System.Net.IPEndPoint address)
+    {
+        if (log.IsEnabled(LogLevel.Information))
+        {
+            log.Log(LogLevel.Information, 1013, nameof(ListenSocketAdopted), $"Using inherited socket (descriptor {descriptor}) for {kind} {address}");
+        }
+    }
+
+    public static void InheritedQuicSocketSingleLoop(Logger log, System.Net.IPEndPoint address, int quicThreads)
+    {
+        if (log.IsEnabled(LogLevel.Information))
+        {
+            log.Log(LogLevel.Information, 1014, nameof(InheritedQuicSocketSingleLoop), $"UDP {address} is served by one QUIC loop on its inherited socket (quic_threads = {quicThreads} applies to addresses the relay binds itself)");
+        }
+    }
+
+    public static void ListenSocketsRejected(Logger log, Exception exception)
+    {
+        if (log.IsEnabled(LogLevel.Critical))
+        {
+            log.Log(LogLevel.Critical, 1015, nameof(ListenSocketsRejected), $"Cannot use the inherited sockets: {exception.Message}; not starting");
+        }
+    }
 }

@@ -76,7 +76,7 @@ internal sealed class StatsServer : IAsyncDisposable
         {
             foreach (IPEndPoint endPoint in _options.EndPoints)
             {
-                Socket listener = Listen(endPoint);
+                Socket listener = _options.InheritedSockets.TryGetValue(endPoint, out var inherited) ? Adopt(endPoint, inherited) : Listen(endPoint);
                 _listeners.Add(listener);
                 bound.Add((IPEndPoint)listener.LocalEndPoint!);
             }
@@ -171,6 +171,26 @@ internal sealed class StatsServer : IAsyncDisposable
 
             socket.Bind(endPoint);
             socket.Listen(_options.ListenBacklog);
+            return socket;
+        }
+        catch (SocketException ex)
+        {
+            socket.Dispose();
+            throw new StatsListenException(endPoint, ex);
+        }
+    }
+
+    // A socket unit's ListenStream= socket is already listening; one that is not is put into the listening state here.
+    private Socket Adopt(IPEndPoint endPoint, int descriptor)
+    {
+        var socket = new Socket(new SafeSocketHandle(descriptor, ownsHandle: true));
+        try
+        {
+            if ((int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.AcceptConnection)! == 0)
+            {
+                socket.Listen(_options.ListenBacklog);
+            }
+
             return socket;
         }
         catch (SocketException ex)

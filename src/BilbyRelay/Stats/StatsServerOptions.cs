@@ -10,6 +10,12 @@ internal sealed record StatsServerOptions
     /// <summary>Every address to listen on. IPv6 sockets are IPv6-only, so list <c>0.0.0.0</c> and <c>[::]</c> for dual stack.</summary>
     public IReadOnlyList<IPEndPoint> EndPoints { get; init; } = [new IPEndPoint(IPAddress.Any, DefaultPort)];
 
+    /// <summary>
+    /// Listening TCP sockets (file descriptors, e.g. from systemd socket activation) to accept on instead of binding,
+    /// keyed by the entry of <see cref="EndPoints"/> each one serves. The server owns them from start on.
+    /// </summary>
+    public IReadOnlyDictionary<IPEndPoint, int> InheritedSockets { get; init; } = new Dictionary<IPEndPoint, int>();
+
     /// <summary>Bearer token required on every route but <c>/health</c>. Null or empty: the read-only API is open and DELETE is refused.</summary>
     public string? ApiToken { get; init; }
 

@@ -126,11 +126,21 @@ internal sealed partial class PublishedRelay : IAsyncDisposable
     /// loopback ports the system picks (unless the options give the addresses). The log is text unless the options
     /// choose <c>--log-format</c>.
     /// </summary>
-    public static async Task<PublishedRelay> StartAsync(IReadOnlyDictionary<string, string> environment, params string[] extraArguments)
+    public static Task<PublishedRelay> StartAsync(IReadOnlyDictionary<string, string> environment, params string[] extraArguments) =>
+        StartAsync(launcher: null, environment, extraArguments);
+
+    /// <summary>
+    /// As <see cref="StartAsync(string[])"/>, but runs <paramref name="launcher"/> with the binary's path as its first
+    /// argument, for a launcher that prepares the process (e.g. passes sockets) and then execs the binary.
+    /// </summary>
+    public static Task<PublishedRelay> StartThroughAsync(string launcher, params string[] extraArguments) =>
+        StartAsync(launcher, new Dictionary<string, string>(), extraArguments);
+
+    private static async Task<PublishedRelay> StartAsync(string? launcher, IReadOnlyDictionary<string, string> environment, string[] extraArguments)
     {
         // A scratch working directory and only the given BILBYRELAY_* variables: nothing inherited configures it.
         var workingDirectory = Directory.CreateTempSubdirectory("bilbyrelay-functional-").FullName;
-        var start = new ProcessStartInfo(FindBinary())
+        var start = new ProcessStartInfo(launcher ?? FindBinary())
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardError = true,
@@ -140,6 +150,11 @@ internal sealed partial class PublishedRelay : IAsyncDisposable
         string[] Default(string optionPrefix, params string[] option) =>
             extraArguments.Any(a => a.StartsWith(optionPrefix, StringComparison.Ordinal)) ? [] : option;
         var defaults = (string[])[.. Default("--quic-addr", "--quic-addr", "127.0.0.1:0"), .. Default("--api-addr", "--api-addr", "127.0.0.1:0"), .. Default("--udp-relay-addrs", "--udp-relay-addrs", "127.0.0.1:0"), .. Default("--log-format", "--log-format", "text")];
+        if (launcher is not null)
+        {
+            start.ArgumentList.Add(FindBinary());
+        }
+
         foreach (var argument in (string[])[.. defaults, .. extraArguments])
         {
             start.ArgumentList.Add(argument);

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using BilbyRelay.Quic.Interop;
+using BilbyRelay.Tests.Common;
 using Xunit;
 
 namespace BilbyRelay.Quic.Tests.Interop;
@@ -76,35 +76,10 @@ public sealed unsafe class LayoutTests
 
     private static Dictionary<string, long> CompileAndRun(string source)
     {
-        var dir = Directory.CreateTempSubdirectory("bilbyrelay-layout-");
-        try
-        {
-            var cFile = Path.Combine(dir.FullName, "layout.c");
-            var exe = Path.Combine(dir.FullName, "layout");
-            File.WriteAllText(cFile, source);
-            Run("cc", $"-o {exe} {cFile}");
-            var output = Run(exe, "");
-            return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .Select(line => line.Split(' '))
-                .ToDictionary(parts => parts[0], parts => long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
-    }
-
-    private static string Run(string file, string arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{file} failed: {stderr}");
-        return stdout.Result;
+        using var directory = new TempFilesDirectory();
+        var output = CProgram.Run(CProgram.Compile(source, directory.Path, "layout"));
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(' '))
+            .ToDictionary(parts => parts[0], parts => long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
     }
 }

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using BilbyRelay.Quic.Interop;
+using BilbyRelay.Tests.Common;
 using Xunit;
 
 namespace BilbyRelay.Quic.Tests.Udp;
@@ -23,6 +23,7 @@ public sealed class LibcHeaderConformanceTests
         #include <netinet/udp.h>
         #include <sys/epoll.h>
         #include <sys/eventfd.h>
+        #include <fcntl.h>
         #include <linux/netlink.h>
         #include <linux/rtnetlink.h>
         """;
@@ -62,6 +63,7 @@ public sealed class LibcHeaderConformanceTests
             ["SOL_UDP"] = LibcConstants.SOL_UDP,
             ["IPPROTO_IPV6"] = LibcConstants.IPPROTO_IPV6,
             ["SO_REUSEADDR"] = LibcConstants.SO_REUSEADDR,
+            ["SO_TYPE"] = LibcConstants.SO_TYPE,
             ["AF_NETLINK"] = LibcConstants.AF_NETLINK,
             ["SOCK_RAW"] = LibcConstants.SOCK_RAW,
             ["NETLINK_ROUTE"] = LibcConstants.NETLINK_ROUTE,
@@ -77,6 +79,12 @@ public sealed class LibcHeaderConformanceTests
             ["sizeof(struct ifaddrmsg)"] = 8,
             ["sizeof(struct rtattr)"] = 4,
             ["SO_SNDBUF"] = LibcConstants.SO_SNDBUF,
+            ["F_GETFD"] = LibcConstants.F_GETFD,
+            ["F_SETFD"] = LibcConstants.F_SETFD,
+            ["F_GETFL"] = LibcConstants.F_GETFL,
+            ["F_SETFL"] = LibcConstants.F_SETFL,
+            ["FD_CLOEXEC"] = LibcConstants.FD_CLOEXEC,
+            ["O_NONBLOCK"] = LibcConstants.O_NONBLOCK,
             ["SO_RCVBUF"] = LibcConstants.SO_RCVBUF,
             ["SO_SNDBUFFORCE"] = LibcConstants.SO_SNDBUFFORCE,
             ["SO_RCVBUFFORCE"] = LibcConstants.SO_RCVBUFFORCE,
@@ -141,41 +149,16 @@ public sealed class LibcHeaderConformanceTests
 
     private static Dictionary<string, long> CompileAndRun(IEnumerable<string> expressions)
     {
-        var directory = Directory.CreateTempSubdirectory("libc-layout-");
-        try
-        {
-            var source = Path.Combine(directory.FullName, "probe.c");
-            var binary = Path.Combine(directory.FullName, "probe");
-            var prints = string.Concat(expressions.Select(e => $"    printf(\"%ld\\n\", (long)({e}));\n"));
-            File.WriteAllText(source, $"{Headers}\nint main(void)\n{{\n{prints}    return 0;\n}}\n");
+        using var directory = new TempFilesDirectory();
+        var prints = string.Concat(expressions.Select(e => $"    printf(\"%ld\\n\", (long)({e}));\n"));
+        var probe = CProgram.Compile($"{Headers}\nint main(void)\n{{\n{prints}    return 0;\n}}\n", directory.Path, "probe");
+        var values = CProgram.Run(probe)
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => long.Parse(line, CultureInfo.InvariantCulture))
+            .ToList();
 
-            Run("cc", $"-o {binary} {source}");
-            var values = Run(binary, string.Empty)
-                .Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .Select(line => long.Parse(line, CultureInfo.InvariantCulture))
-                .ToList();
-
-            var names = expressions.ToList();
-            Assert.Equal(names.Count, values.Count);
-            return names.Zip(values).ToDictionary(pair => pair.First, pair => pair.Second);
-        }
-        finally
-        {
-            directory.Delete(recursive: true);
-        }
-    }
-
-    private static string Run(string fileName, string arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(fileName, arguments)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var errorRead = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{fileName} {arguments} failed: {errorRead.Result}");
-        return output;
+        var names = expressions.ToList();
+        Assert.Equal(names.Count, values.Count);
+        return names.Zip(values).ToDictionary(pair => pair.First, pair => pair.Second);
     }
 }

@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
+using BilbyRelay.Quic.Interop;
 using BilbyRelay.Quic.Udp;
+using Xunit;
 
 namespace BilbyRelay.Quic.Tests.Udp;
 
@@ -65,5 +68,23 @@ internal static class UdpTestSupport
         }
 
         return received;
+    }
+
+    // A blocking, inheritable socket bound to loopback that no object owns, like one a parent process passed.
+    public static unsafe int DetachedDescriptor(SocketType type, ProtocolType protocol, out IPEndPoint bound)
+    {
+        var fd = Libc.socket(LibcConstants.AF_INET, (int)type, (int)protocol);
+        Assert.True(fd >= 0);
+        Span<byte> address = stackalloc byte[SocketAddressCodec.MaxLength];
+        var length = SocketAddressCodec.Write(new IPEndPoint(IPAddress.Loopback, 0), address);
+        fixed (byte* pointer = address)
+        {
+            Assert.Equal(0, Libc.bind(fd, pointer, (uint)length));
+            var actual = (uint)address.Length;
+            Assert.Equal(0, Libc.getsockname(fd, pointer, &actual));
+            bound = SocketAddressCodec.Read(address[..(int)actual]);
+        }
+
+        return fd;
     }
 }
