@@ -48,6 +48,12 @@ public readonly ref struct NativeUdpRegister
         {
             return false;
         }
+        catch (InvalidOperationException)
+        {
+            // Utf8JsonReader.CopyString: a string whose escapes unfold to invalid UTF-8 (e.g. "\u00e9" next to a stray
+            // continuation byte) is not a register either.
+            return false;
+        }
     }
 
     private static bool TryParseCore(ReadOnlySpan<byte> json, Span<byte> tokenBuffer, out NativeUdpRegister register)

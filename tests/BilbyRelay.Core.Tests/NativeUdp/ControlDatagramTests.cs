@@ -93,6 +93,23 @@ public sealed class ControlDatagramTests
         Assert.Empty(h.DrainEvents());
     }
 
+    [Fact]
+    public void BindTokenThatUnescapesToInvalidUtf8_IsDroppedAsBadControl()
+    {
+        // Found by fuzzing: "\u00e9" followed by a lone continuation byte (0x9d) made the token copy throw.
+        var h = new NativeUdpHarness();
+        var body = new List<byte>();
+        body.AddRange("{\"type\":\"register\",\"tunnel_id\":\"6f9619ff-8b86-4d01-b42d-00cf4fc964ff\",\"direction\":\"egress\",\"bind_token\":\"a\\u00e9"u8.ToArray());
+        body.Add(0x9d);
+        body.AddRange("\"}"u8.ToArray());
+        var datagram = new byte[16 + body.Count];
+        body.CopyTo(datagram, 16);
+
+        Assert.Equal(NativeUdpAction.None, h.Send(datagram, "127.0.0.2:5000").Action);
+        Assert.Equal(1, h.Metrics.GetDrops(NativeUdpDropReason.BadControl));
+        Assert.Equal(0, h.Relay.SessionCount);
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("0")]
