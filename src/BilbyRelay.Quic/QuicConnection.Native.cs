@@ -156,7 +156,7 @@ public sealed unsafe partial class QuicConnection
         ngtcp2_transport_params parameters;
         Ngtcp2.ngtcp2_transport_params_default_versioned(Ngtcp2.NGTCP2_TRANSPORT_PARAMS_V1, &parameters);
         // ngtcp2 grows a stream's window from here up to max_stream_window while its reader keeps up.
-        var initialStreamWindow = (ulong)Math.Min(_settings.InitialStreamReceiveWindow, _settings.StreamReceiveWindow);
+        var initialStreamWindow = (ulong)InitialStreamReceiveWindow;
         parameters.initial_max_stream_data_bidi_local = initialStreamWindow;
         parameters.initial_max_stream_data_bidi_remote = initialStreamWindow;
         parameters.initial_max_stream_data_uni = initialStreamWindow;

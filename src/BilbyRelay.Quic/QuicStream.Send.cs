@@ -28,12 +28,11 @@ public sealed unsafe partial class QuicStream
     // Bytes committed to the send pipe since the stream began: application on commit.
     private long _sendCommitted;
 
-    // Bytes handed to ngtcp2 since the stream began: written by the loop, read by the writer.
-    private long _sendSentPublished;
+    // Bytes handed to ngtcp2 since the stream began: written by the loop, also read by the writer.
+    private long _sendSent;
 
     // loop
     private long _sendAcked;
-    private long _sendSent;
     private bool _finSent;
     private bool _sendReaderCompleted;
     private bool _nativeClosed;
@@ -101,8 +100,7 @@ public sealed unsafe partial class QuicStream
     /// <summary>Loop thread: ngtcp2 took <paramref name="bytes"/> more (and the FIN when <paramref name="finSent"/>).</summary>
     internal void OnDataSent(long bytes, bool finSent)
     {
-        _sendSent += bytes;
-        Volatile.Write(ref _sendSentPublished, _sendSent);
+        Volatile.Write(ref _sendSent, _sendSent + bytes);
         if (finSent)
         {
             _finSent = true;
@@ -135,7 +133,7 @@ public sealed unsafe partial class QuicStream
     }
 
     private bool HasTooMuchUnsent(long limit) =>
-        Interlocked.Read(ref _sendCommitted) - Volatile.Read(ref _sendSentPublished) > limit;
+        Interlocked.Read(ref _sendCommitted) - Volatile.Read(ref _sendSent) > limit;
 
     /// <summary>Loop thread: everything below <paramref name="ackedEnd"/> is acknowledged and no longer used by ngtcp2.</summary>
     internal void OnDataAcknowledged(ulong ackedEnd)
