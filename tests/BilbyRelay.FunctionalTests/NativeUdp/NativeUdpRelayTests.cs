@@ -40,6 +40,25 @@ public sealed class NativeUdpRelayTests
 
     private static IPEndPoint Plane(ComposedRelay relay) => relay.NativeUdp.LocalEndPoints[0];
 
+    /// <summary>An egress edge on 127.0.0.2 and an ingress edge on 127.0.0.3, both registered for the tunnel.</summary>
+    private static async Task<(NativeUdpEdge Egress, NativeUdpEdge Ingress)> RegisterPairAsync(ComposedRelay relay, Guid tunnel)
+    {
+        var egress = new NativeUdpEdge("127.0.0.2", Plane(relay));
+        var ingress = new NativeUdpEdge("127.0.0.3", Plane(relay));
+        try
+        {
+            await egress.RegisterAsync(tunnel, "egress");
+            await ingress.RegisterAsync(tunnel, "ingress");
+            return (egress, ingress);
+        }
+        catch
+        {
+            egress.Dispose();
+            ingress.Dispose();
+            throw;
+        }
+    }
+
     [Fact]
     public async Task Pairing_ForwardsBothWaysByteExact_FromTheDialledSocket()
     {
@@ -77,10 +96,9 @@ public sealed class NativeUdpRelayTests
         await using var _m = manager;
         await using var _r = relay;
         var tunnel = Guid.NewGuid();
-        using var egress = new NativeUdpEdge("127.0.0.2", Plane(relay));
-        using var ingress = new NativeUdpEdge("127.0.0.3", Plane(relay));
-        await egress.RegisterAsync(tunnel, "egress");
-        await ingress.RegisterAsync(tunnel, "ingress");
+        var (egress, ingress) = await RegisterPairAsync(relay, tunnel);
+        using var _e = egress;
+        using var _i = ingress;
 
         var media = NativeUdpEdge.Media(tunnel, 65_000 - 16, seed: 7);
         egress.Send(media);
@@ -97,11 +115,10 @@ public sealed class NativeUdpRelayTests
         await using var _m = manager;
         await using var _r = relay;
         var tunnel = Guid.NewGuid();
-        using var egress = new NativeUdpEdge("127.0.0.2", Plane(relay));
-        using var ingress = new NativeUdpEdge("127.0.0.3", Plane(relay));
+        var (egress, ingress) = await RegisterPairAsync(relay, tunnel);
+        using var _e = egress;
+        using var _i = ingress;
         using var intruder = new NativeUdpEdge("127.0.0.9", Plane(relay));
-        await egress.RegisterAsync(tunnel, "egress");
-        await ingress.RegisterAsync(tunnel, "ingress");
         egress.Send(NativeUdpEdge.Media(tunnel, 100));
         await ingress.ReceiveAsync();
 
@@ -128,10 +145,9 @@ public sealed class NativeUdpRelayTests
         await using var _m = manager;
         await using var _r = relay;
         var tunnel = Guid.NewGuid();
-        using var egress = new NativeUdpEdge("127.0.0.2", Plane(relay));
-        using var ingress = new NativeUdpEdge("127.0.0.3", Plane(relay));
-        await egress.RegisterAsync(tunnel, "egress");
-        await ingress.RegisterAsync(tunnel, "ingress");
+        var (egress, ingress) = await RegisterPairAsync(relay, tunnel);
+        using var _e = egress;
+        using var _i = ingress;
         egress.Send(NativeUdpEdge.Media(tunnel, 100));
         await ingress.ReceiveAsync();
 
@@ -157,10 +173,9 @@ public sealed class NativeUdpRelayTests
         await using var _m = manager;
         await using var _r = relay;
         var tunnel = Guid.NewGuid();
-        using var egress = new NativeUdpEdge("127.0.0.2", Plane(relay));
-        using var ingress = new NativeUdpEdge("127.0.0.3", Plane(relay));
-        await egress.RegisterAsync(tunnel, "egress");
-        await ingress.RegisterAsync(tunnel, "ingress");
+        var (egress, ingress) = await RegisterPairAsync(relay, tunnel);
+        using var _e = egress;
+        using var _i = ingress;
         Assert.Equal(1, relay.NativeUdp.Sessions.ActiveSessionCount);
 
         // The reaper runs every 10 s on the plane's clock: at 40 s the session is more than 30 s silent.
@@ -261,10 +276,9 @@ public sealed class NativeUdpRelayTests
         await using var _m = manager;
         await using var _r = relay;
         var tunnel = Guid.NewGuid();
-        using var egress = new NativeUdpEdge("127.0.0.2", Plane(relay));
-        using var ingress = new NativeUdpEdge("127.0.0.3", Plane(relay));
-        await egress.RegisterAsync(tunnel, "egress");
-        await ingress.RegisterAsync(tunnel, "ingress");
+        var (egress, ingress) = await RegisterPairAsync(relay, tunnel);
+        using var _e = egress;
+        using var _i = ingress;
         egress.Send(NativeUdpEdge.Media(tunnel, 84));
         await ingress.ReceiveAsync();
         using var http = Http(relay);
