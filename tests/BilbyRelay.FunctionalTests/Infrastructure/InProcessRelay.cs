@@ -71,7 +71,7 @@ internal sealed class InProcessRelay : IAsyncDisposable
         return new InProcessRelay(relay, listener, lifetime, budget, config.QuicThreads);
     }
 
-    /// <summary>The relay's side of <paramref name="edge"/>'s connection (what the relay holds and grants for it).</summary>
+    /// <summary>The relay's side of the connection of <paramref name="edge"/>, which must have its own socket (<see cref="SimulatedEdgeOptions.OwnSocket"/>).</summary>
     public QuicConnection ConnectionOf(SimulatedEdge edge) =>
         Relay.Sessions.Select(s => ((QuicEdgeConnection)s.Connection).Quic).Single(c => c.RemoteEndPoint.Port == edge.LocalEndPoint.Port);
 
