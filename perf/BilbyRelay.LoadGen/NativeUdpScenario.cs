@@ -37,13 +37,20 @@ internal static class NativeUdpScenario
         var relayPort = ChildProcess.FreePort(ProtocolType.Udp);
         var quic = ChildProcess.FreePort(ProtocolType.Udp);
         var api = ChildProcess.FreePort(ProtocolType.Tcp);
-        await using (var relay = ChildProcess.Start(binary, ["--quic-addr", $"127.0.0.1:{quic}", "--api-addr", $"127.0.0.1:{api}", "--udp-relay-addrs", $"127.0.0.1:{relayPort}"]))
+        string[] relayArguments = ["--quic-addr", $"127.0.0.1:{quic}", "--api-addr", $"127.0.0.1:{api}", "--udp-relay-addrs", $"127.0.0.1:{relayPort}"];
+        if (options.Get("relay-threads") is { } threads)
+        {
+            relayArguments = [.. relayArguments, "--quic-threads", threads];
+        }
+
+        await using (var relay = ChildProcess.Start(binary, relayArguments))
         {
             await relay.WaitForLineAsync("Relay ready", TimeSpan.FromSeconds(30));
             await MeasureAsync(report, "relay", new IPEndPoint(IPAddress.Loopback, relayPort), relay, size, seconds, window);
         }
 
         report.Add("native_udp_relay_to_forwarder_ratio", report.Figures["native_udp_relay_dgram_per_s"] / report.Figures["native_udp_forwarder_dgram_per_s"]);
+        report.Add("native_udp_relay_to_forwarder_cpu_ratio", report.Figures["native_udp_relay_cpu_us_per_dgram"] / report.Figures["native_udp_forwarder_cpu_us_per_dgram"]);
         Console.WriteLine(report.ToJsonLine());
         return 0;
     }
@@ -140,7 +147,9 @@ internal static class NativeUdpScenario
         report.Add($"native_udp_{name}_Mbit_per_s", delivered * (double)size * 8 / 1e6 / elapsed);
         report.Add($"native_udp_{name}_loss_pct", sent == 0 ? 0 : 100.0 * (sent - delivered) / sent);
         report.Add($"native_udp_{name}_cpu_s_per_GB", gigabytes == 0 ? 0 : cpu / gigabytes);
-        Console.Error.WriteLine($"  {name}: {delivered / elapsed:0} datagrams/s, {delivered * (double)size * 8 / 1e6 / elapsed:0} Mbit/s, {cpu / elapsed * 100:0}% of a core");
+        var microsecondsPerDatagram = delivered == 0 ? 0 : cpu * 1e6 / delivered;
+        report.Add($"native_udp_{name}_cpu_us_per_dgram", microsecondsPerDatagram);
+        Console.Error.WriteLine($"  {name}: {delivered / elapsed:0} datagrams/s, {delivered * (double)size * 8 / 1e6 / elapsed:0} Mbit/s, {cpu / elapsed * 100:0}% of a core, {microsecondsPerDatagram:0.00} µs CPU per datagram");
     }
 
     private static Socket Bind(string ip)
