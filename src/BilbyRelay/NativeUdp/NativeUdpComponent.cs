@@ -87,7 +87,7 @@ internal sealed class NativeUdpComponent(
                     ? [UdpBatchSocket.Adopt(descriptor, RequestedBufferBytes, probePathMtu: false)]
                     : UdpBatchSocket.BindGroup(address, loopCount, reuseAddress: true, bufferBytes: RequestedBufferBytes, probePathMtu: false));
             }
-            catch (Exception e) when (e is UdpSocketException or IOException)
+            catch (IOException e)
             {
                 NativeUdpLog.BindFailed(log, address.ToString(), e.Message);
             }
