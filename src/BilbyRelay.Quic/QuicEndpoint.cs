@@ -149,8 +149,8 @@ internal sealed unsafe partial class QuicEndpoint
 
     internal ngtcp2_path_storage* WritePath => _writePath;
 
-    internal static QuicEndpoint Start(IPEndPoint localEndPoint, QuicListener? listener, Action<QuicLogEvent>? log, bool reusePort = false) =>
-        Start(UdpBatchSocket.Bind(localEndPoint, reusePort), listener, log);
+    internal static QuicEndpoint Start(IPEndPoint localEndPoint, QuicListener? listener, Action<QuicLogEvent>? log) =>
+        Start(UdpBatchSocket.Bind(localEndPoint), listener, log);
 
     /// <summary>Starts a loop on a socket this endpoint takes over (closed with it, or at once if the start fails).</summary>
     internal static QuicEndpoint Start(UdpBatchSocket socket, QuicListener? listener, Action<QuicLogEvent>? log)

@@ -95,7 +95,6 @@ public sealed class QuicListener : IAsyncDisposable
         var listener = new QuicListener(options, certificate, credentials);
         try
         {
-            var shared = options.LoopsPerAddress > 1;
             foreach (var endPoint in options.ListenEndPoints)
             {
                 if (options.InheritedSockets.TryGetValue(endPoint, out var inherited))
@@ -104,12 +103,23 @@ public sealed class QuicListener : IAsyncDisposable
                     continue;
                 }
 
-                // The first socket fixes the port (port 0 picks one); the others join it.
-                var first = QuicEndpoint.Start(endPoint, listener, options.Log, reusePort: shared);
-                listener._endpoints.Add(first);
-                for (var loop = 1; loop < options.LoopsPerAddress; loop++)
+                var sockets = UdpBatchSocket.BindGroup(endPoint, options.LoopsPerAddress);
+                for (var loop = 0; loop < sockets.Length; loop++)
                 {
-                    listener._endpoints.Add(QuicEndpoint.Start(first.LocalEndPoint, listener, options.Log, reusePort: true));
+                    try
+                    {
+                        listener._endpoints.Add(QuicEndpoint.Start(sockets[loop], listener, options.Log));
+                    }
+                    catch
+                    {
+                        // Start closed this socket; the ones after it belong to nobody yet.
+                        foreach (var unused in sockets.AsSpan(loop + 1))
+                        {
+                            unused.Dispose();
+                        }
+
+                        throw;
+                    }
                 }
             }
         }
