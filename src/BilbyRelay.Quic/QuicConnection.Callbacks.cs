@@ -66,6 +66,7 @@ public sealed unsafe partial class QuicConnection
 
         _handshakeCompleted = true;
         _state = ConnectionState.Established;
+        LeaveHalfOpen();
         UpdateMaxDatagramSize((int)Ngtcp2.ngtcp2_conn_get_path_max_tx_udp_payload_size(_conn));
         if (_isServer)
         {
