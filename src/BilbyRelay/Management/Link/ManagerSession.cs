@@ -471,7 +471,11 @@ internal sealed class ManagerSession : IDisposable
             _receiveBuffer.Advance(result.Count);
             if (_receiveBuffer.WrittenCount > _options.MaxInboundMessageBytes)
             {
-                throw new ManagerConnectException($"a message from the manager exceeds {_options.MaxInboundMessageBytes} bytes");
+                // Nothing more of it is read: the manager learns why (1009) and the link reconnects with backoff.
+                var reason = $"a message from the manager exceeds {_options.MaxInboundMessageBytes} bytes";
+                Interlocked.CompareExchange(ref _failure, reason, null);
+                await CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, "message too big").ConfigureAwait(false);
+                throw new ManagerConnectException(reason);
             }
 
             if (result.EndOfMessage)
