@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using BilbyRelay.Tests.Common;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -14,11 +15,6 @@ namespace BilbyRelay.Quic.Tests.Connections;
 /// </summary>
 public sealed class HandshakeFloodTests(ITestOutputHelper output)
 {
-    // QUIC v1 long header form bit and type bits (RFC 9000 §17.2): Initial 0b00, Retry 0b11.
-    private const byte LongHeaderTypeMask = 0xB0;
-    private const byte RetryFirstByte = 0xB0;
-    private const byte InitialFirstByte = 0x80;
-
     [Fact]
     public async Task AlwaysRetry_ClientCompletesItsHandshakeThroughRetry()
     {
@@ -43,21 +39,21 @@ public sealed class HandshakeFloodTests(ITestOutputHelper output)
         var (client, server) = await QuicTestEnvironment.ConnectPairAsync(listener);
         await using var _ = client;
         await using var echo = await EchoPing.StartAsync(client, server);
-        using var flood = new InitialFlood(listener.LocalEndPoints[0], sockets: 64);
+        using var flood = new QuicInitialFlood(listener.LocalEndPoints[0], sockets: 64);
 
         var retries = 0;
         for (var round = 0; round < 20; round++)
         {
             flood.SendCrafted(count: 64);
             await echo.PingAsync();
-            retries += flood.CountReplies(RetryFirstByte);
+            retries += flood.CountReplies(QuicInitialFlood.Retry);
         }
 
         await echo.PingAsync();
         var counters = listener.GetLoopCounters()[0];
         // 20 attempts per second create state; with the rounds spread over a few seconds at worst, most get Retry.
         Assert.True(counters.HandshakesRetried >= 20 * 64 / 2, $"retried {counters.HandshakesRetried}");
-        retries += await flood.WaitForRepliesAsync(RetryFirstByte, minimum: Math.Max(0, 1 - retries));
+        retries += await flood.WaitForRepliesAsync(QuicInitialFlood.Retry, minimum: Math.Max(0, 1 - retries), QuicTestEnvironment.Timeout);
         Assert.True(retries > 0);
 
         // A real client still gets in: it answers the Retry and its token validates.
@@ -84,7 +80,7 @@ public sealed class HandshakeFloodTests(ITestOutputHelper output)
         await using var _ = client;
         await using var echo = await EchoPing.StartAsync(client, server);
         var initials = await RealInitials.CaptureAsync(cap * 3);
-        using var flood = new InitialFlood(listener.LocalEndPoints[0], sockets: initials.Count);
+        using var flood = new QuicInitialFlood(listener.LocalEndPoints[0], sockets: initials.Count);
 
         var maxSeen = 0;
         for (var i = 0; i < initials.Count; i++)
@@ -93,7 +89,10 @@ public sealed class HandshakeFloodTests(ITestOutputHelper output)
             maxSeen = Math.Max(maxSeen, listener.GetLoopCounters()[0].HalfOpenConnections);
         }
 
-        await WaitUntilAsync(() => listener.GetLoopCounters()[0].HandshakesRefusedHalfOpenCap == initials.Count - cap);
+        await Polling.UntilAsync(
+            () => listener.GetLoopCounters()[0].HandshakesRefusedHalfOpenCap == initials.Count - cap,
+            QuicTestEnvironment.Timeout,
+            () => $"{listener.GetLoopCounters()[0].HandshakesRefusedHalfOpenCap} refused");
         await echo.PingAsync();
         var counters = listener.GetLoopCounters()[0];
         Assert.True(maxSeen <= cap, $"saw {maxSeen} half-open");
@@ -112,13 +111,13 @@ public sealed class HandshakeFloodTests(ITestOutputHelper output)
             o.Transport = new QuicTransportSettings { HandshakeTimeout = TimeSpan.FromSeconds(60) };
         });
         var initials = await RealInitials.CaptureAsync(cap * 2);
-        using var flood = new InitialFlood(listener.LocalEndPoints[0], sockets: initials.Count);
+        using var flood = new QuicInitialFlood(listener.LocalEndPoints[0], sockets: initials.Count);
         for (var i = 0; i < initials.Count; i++)
         {
             flood.Send(i, initials[i]);
         }
 
-        var retries = await flood.WaitForRepliesAsync(RetryFirstByte, minimum: initials.Count - (cap / 2));
+        var retries = await flood.WaitForRepliesAsync(QuicInitialFlood.Retry, minimum: initials.Count - (cap / 2), QuicTestEnvironment.Timeout);
         Assert.Equal(initials.Count - (cap / 2), retries);
         Assert.Equal(cap / 2, listener.GetLoopCounters()[0].HalfOpenConnections);
 
@@ -136,12 +135,12 @@ public sealed class HandshakeFloodTests(ITestOutputHelper output)
     public async Task ForgedRetryToken_IsClosedWithInvalidToken()
     {
         await using var listener = QuicTestEnvironment.StartListener(o => o.RetryAboveHandshakesPerSecond = 0);
-        using var flood = new InitialFlood(listener.LocalEndPoints[0], sockets: 1);
-        var packet = InitialFlood.Craft(new Random(7), token: [0xb6, .. Enumerable.Repeat((byte)0x55, 61)]);
+        using var flood = new QuicInitialFlood(listener.LocalEndPoints[0], sockets: 1);
+        var packet = QuicInitialFlood.Craft(new Random(7), token: [0xb6, .. Enumerable.Repeat((byte)0x55, 61)]);
         flood.Send(0, packet);
 
         // An Initial CONNECTION_CLOSE comes back (long header, type Initial), and nothing is kept.
-        Assert.Equal(1, await flood.WaitForRepliesAsync(InitialFirstByte, minimum: 1));
+        Assert.Equal(1, await flood.WaitForRepliesAsync(QuicInitialFlood.Initial, minimum: 1, QuicTestEnvironment.Timeout));
         var counters = listener.GetLoopCounters()[0];
         Assert.Equal(1, counters.HandshakesRefusedInvalidToken);
         Assert.Equal(0, counters.HalfOpenConnections);
@@ -169,7 +168,7 @@ public sealed class HandshakeFloodTests(ITestOutputHelper output)
         await using var _ = client;
         await using var echo = await EchoPing.StartAsync(client, server);
         var initials = await RealInitials.CaptureAsync(floodRate * floodSeconds);
-        using var flood = new InitialFlood(listener.LocalEndPoints[0], sockets: 256);
+        using var flood = new QuicInitialFlood(listener.LocalEndPoints[0], sockets: 256);
 
         var rtts = new List<double>();
         var clock = Stopwatch.StartNew();
@@ -184,7 +183,7 @@ public sealed class HandshakeFloodTests(ITestOutputHelper output)
             }
 
             rtts.Add(await echo.PingAsync());
-            flood.CountReplies(0);
+            flood.CountReplies(QuicInitialFlood.Retry);
             await Task.Delay(10);
         }
 
@@ -197,15 +196,6 @@ public sealed class HandshakeFloodTests(ITestOutputHelper output)
     }
 
     private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(QuicTestEnvironment.Timeout);
-        while (!condition())
-        {
-            await Task.Delay(10, timeout.Token);
-        }
-    }
 
     /// <summary>An established pair where the server echoes every 8-byte ping on one bidirectional stream.</summary>
     private sealed class EchoPing : IAsyncDisposable
@@ -328,94 +318,6 @@ public sealed class HandshakeFloodTests(ITestOutputHelper output)
             catch (Exception e) when (e is OperationCanceledException or QuicException)
             {
                 // The sink never answers: every attempt ends here.
-            }
-        }
-    }
-
-    /// <summary>Raw UDP sockets, one per source port, that send Initial-shaped datagrams and collect what comes back.</summary>
-    private sealed class InitialFlood : IDisposable
-    {
-        private readonly IPEndPoint _target;
-        private readonly Socket[] _sockets;
-        private readonly byte[] _reply = new byte[2048];
-
-        public InitialFlood(IPEndPoint target, int sockets)
-        {
-            _target = target;
-            _sockets = new Socket[sockets];
-            for (var i = 0; i < sockets; i++)
-            {
-                _sockets[i] = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { Blocking = false };
-                _sockets[i].Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            }
-        }
-
-        /// <summary>A 1200-byte long-header Initial (QUIC v1) with random DCID/SCID and an undecryptable payload.</summary>
-        public static byte[] Craft(Random random, byte[] token)
-        {
-            var packet = new byte[1200];
-            random.NextBytes(packet);
-            packet[0] = 0xC3;
-            BinaryPrimitives.WriteUInt32BigEndian(packet.AsSpan(1), 1);
-            var at = 5;
-            packet[at++] = 16;
-            at += 16;
-            packet[at++] = 8;
-            at += 8;
-            packet[at++] = (byte)token.Length; // single-byte varint: tokens here are shorter than 64 bytes
-            token.CopyTo(packet.AsSpan(at));
-            at += token.Length;
-            BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(at), (ushort)(0x4000 | (packet.Length - at - 2)));
-            return packet;
-        }
-
-        public void Send(int socket, byte[] datagram) => _sockets[socket % _sockets.Length].SendTo(datagram, _target);
-
-        public void SendCrafted(int count)
-        {
-            for (var i = 0; i < count; i++)
-            {
-                Send(i, Craft(Random.Shared, token: []));
-            }
-        }
-
-        /// <summary>Reads every reply already queued on the sockets; counts those whose masked first byte matches.</summary>
-        public int CountReplies(byte firstByte, byte mask = LongHeaderTypeMask)
-        {
-            var matching = 0;
-            foreach (var socket in _sockets)
-            {
-                while (socket.Available > 0)
-                {
-                    var length = socket.Receive(_reply);
-                    if (length > 0 && (_reply[0] & mask) == firstByte)
-                    {
-                        matching++;
-                    }
-                }
-            }
-
-            return matching;
-        }
-
-        public async Task<int> WaitForRepliesAsync(byte firstByte, int minimum, byte mask = LongHeaderTypeMask)
-        {
-            using var timeout = new CancellationTokenSource(QuicTestEnvironment.Timeout);
-            var total = CountReplies(firstByte, mask);
-            while (total < minimum)
-            {
-                await Task.Delay(10, timeout.Token);
-                total += CountReplies(firstByte, mask);
-            }
-
-            return total;
-        }
-
-        public void Dispose()
-        {
-            foreach (var socket in _sockets)
-            {
-                socket.Dispose();
             }
         }
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using BilbyRelay.Tests.Common;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -28,7 +29,7 @@ public sealed class StatsAbuseTests(ITestOutputHelper output)
                 await attacker.SendAsync("E");
             }
 
-            await WaitUntilAsync(() => server.Server.ConnectionCount == cap);
+            await Polling.UntilAsync(() => server.Server.ConnectionCount == cap, s_bound, () => $"{server.Server.ConnectionCount} open");
 
             // One keep-alive client: its first connection takes the slot of the oldest slow request, and being between
             // requests afterwards, it is never the one evicted.
@@ -114,15 +115,6 @@ public sealed class StatsAbuseTests(ITestOutputHelper output)
             {
                 socket.Dispose();
             }
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(s_bound);
-        while (!condition())
-        {
-            await Task.Delay(10, timeout.Token);
         }
     }
 }
