@@ -1,3 +1,5 @@
+using System.Globalization;
+using BilbyRelay.EdgeSimulator;
 using BilbyRelay.FunctionalTests.Infrastructure;
 using BilbyRelay.Tests.Common;
 
@@ -49,5 +51,22 @@ public sealed class HandshakeFloodTests
         await late.PingAsync();
         await late.ExpectPongAsync();
         Assert.True(relay.LoopCounters.Sum(l => l.HandshakesRetried) > 0);
+    }
+
+    [Fact]
+    public async Task PublishedBinary_RetryForEveryone_EdgeConnects_AndMetricsCountTheRetry()
+    {
+        await using var relay = await PublishedRelay.StartAsync(new Dictionary<string, string> { ["BILBYRELAY_RETRY_ABOVE_HANDSHAKES_PER_SEC"] = "0" });
+        await using var edge = await SimulatedEdge.ConnectAsync(relay.Endpoint, null, TestTimeouts.Token());
+        await edge.PingAsync();
+        await edge.ExpectPongAsync();
+
+        using var http = new HttpClient { Timeout = TestTimeouts.Default };
+        var metrics = await http.GetStringAsync(new Uri($"http://{relay.ApiEndpoint}/metrics"));
+        var retried = metrics.Split('\n')
+            .Where(line => line.StartsWith("bilbycast_relay_quic_handshakes_retried_total{", StringComparison.Ordinal))
+            .Sum(line => long.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+        Assert.True(retried >= 1, metrics);
+        Assert.Contains("bilbycast_relay_quic_handshakes_refused_total{", metrics, StringComparison.Ordinal);
     }
 }
