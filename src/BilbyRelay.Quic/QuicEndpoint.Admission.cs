@@ -60,7 +60,7 @@ internal sealed unsafe partial class QuicEndpoint
         // Any other token (a NEW_TOKEN this server never issues) is treated as no token at all.
         if (!validated && _retryThreshold >= 0 && (HandshakeRateReached(now) || HalfOpenConnections >= UnvalidatedHalfOpenLimit))
         {
-            SendRetry(header, length, source, sourceLength);
+            SendRetry(header, length, source, sourceLength, now);
             return false;
         }
 
@@ -94,7 +94,8 @@ internal sealed unsafe partial class QuicEndpoint
             return;
         }
 
-        _previousWindowRetried = _retriesInWindow > 0;
+        // The window just ended counts as the previous second only if it ended less than a second ago.
+        _previousWindowRetried = _retriesInWindow > 0 && now - _handshakeWindowStart < 2 * NanosecondsPerSecond;
         _handshakeWindowStart = now;
         _handshakesInWindow = 0;
         _retriesInWindow = 0;
@@ -114,7 +115,7 @@ internal sealed unsafe partial class QuicEndpoint
     /// Answers with a Retry carrying a token bound to the client's address and original DCID; keeps no state. Never
     /// larger than the Initial that caused it, so it cannot amplify a spoofed flood.
     /// </summary>
-    private void SendRetry(ngtcp2_pkt_hd* header, int receivedLength, byte* source, int sourceLength)
+    private void SendRetry(ngtcp2_pkt_hd* header, int receivedLength, byte* source, int sourceLength, ulong now)
     {
         Interlocked.Increment(ref _packetsDropped);
         if (receivedLength < MinInitialDatagramSize)
@@ -122,7 +123,6 @@ internal sealed unsafe partial class QuicEndpoint
             return;
         }
 
-        var now = MonotonicClock.NowNanoseconds;
         var retryScid = QuicConnection.RandomConnectionId();
         var token = stackalloc byte[Ngtcp2Crypto.NGTCP2_CRYPTO_MAX_RETRY_TOKENLEN];
         nint tokenLength;
@@ -146,7 +146,8 @@ internal sealed unsafe partial class QuicEndpoint
 
         SendStateless(_sendBuffer, (int)written, source, sourceLength);
         Interlocked.Increment(ref _handshakesRetried);
-        if (_retriesInWindow++ == 0 && !_previousWindowRetried)
+        // Logged when a flood begins (not for every Retry); with a threshold of 0 Retry is the normal state.
+        if (_retriesInWindow++ == 0 && !_previousWindowRetried && _retryThreshold > 0)
         {
             Emit(QuicLogLevel.Warning, 0, $"More than {_retryThreshold} connection attempts per second on {LocalEndPoint} (this loop's share): new clients are asked to validate their address with Retry.");
         }
