@@ -16,6 +16,43 @@ namespace BilbyRelay.Quic.Tests.Connections;
 public sealed class HandshakeFloodTests(ITestOutputHelper output)
 {
     [Fact]
+    public void Start_WithAdmissionOptionsOutOfRange_ThrowsNamingTheOption()
+    {
+        var retry = Assert.Throws<ArgumentOutOfRangeException>(() => QuicTestEnvironment.StartListener(o => o.RetryAboveHandshakesPerSecond = -1));
+        Assert.Equal(nameof(QuicServerOptions.RetryAboveHandshakesPerSecond), retry.ParamName);
+        var cap = Assert.Throws<ArgumentOutOfRangeException>(() => QuicTestEnvironment.StartListener(o => o.MaxHalfOpenConnections = 0));
+        Assert.Equal(nameof(QuicServerOptions.MaxHalfOpenConnections), cap.ParamName);
+        var lifetime = Assert.Throws<ArgumentOutOfRangeException>(() => QuicTestEnvironment.StartListener(o => o.RetryTokenLifetime = TimeSpan.Zero));
+        Assert.Equal(nameof(QuicServerOptions.RetryTokenLifetime), lifetime.ParamName);
+    }
+
+    [Fact]
+    public async Task TwoLoops_EachHoldItsShareOfTheHalfOpenCap()
+    {
+        const int cap = 8;
+        await using var listener = QuicTestEnvironment.StartListener(o =>
+        {
+            o.LoopsPerAddress = 2;
+            o.RetryAboveHandshakesPerSecond = null;
+            o.MaxHalfOpenConnections = cap;
+            o.Transport = new QuicTransportSettings { HandshakeTimeout = TimeSpan.FromSeconds(60) };
+        });
+        var initials = await RealInitials.CaptureAsync(64);
+        using var flood = new QuicInitialFlood(listener.LocalEndPoints[0], sockets: initials.Count);
+        for (var i = 0; i < initials.Count; i++)
+        {
+            flood.Send(i, initials[i]);
+        }
+
+        // The kernel spreads the 64 source ports over both loops; each admits at most half the cap.
+        await Polling.UntilAsync(
+            () => listener.GetLoopCounters().Sum(l => l.HalfOpenConnections + l.HandshakesRefusedHalfOpenCap) == initials.Count,
+            QuicTestEnvironment.Timeout,
+            () => string.Join(", ", listener.GetLoopCounters().Select(l => $"{l.HalfOpenConnections} half-open, {l.HandshakesRefusedHalfOpenCap} refused")));
+        Assert.All(listener.GetLoopCounters(), l => Assert.InRange(l.HalfOpenConnections, 0, cap / 2));
+    }
+
+    [Fact]
     public async Task AlwaysRetry_ClientCompletesItsHandshakeThroughRetry()
     {
         await using var listener = QuicTestEnvironment.StartListener(o => o.RetryAboveHandshakesPerSecond = 0);
