@@ -114,6 +114,8 @@ internal static class RelayComposition
         {
             ListenEndPoints = config.QuicAddrs,
             LoopsPerAddress = config.QuicThreads,
+            RetryAboveHandshakesPerSecond = config.QuicRetryEnabled ? config.RetryAboveHandshakesPerSec : null,
+            MaxHalfOpenConnections = config.MaxHalfOpenConnections,
             Alpn = Alpn,
             CertificatePem = ReadPem(config.TlsCertPath, "tls_cert_path"),
             PrivateKeyPem = ReadPem(config.TlsKeyPath, "tls_key_path"),
