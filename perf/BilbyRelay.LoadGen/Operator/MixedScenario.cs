@@ -34,7 +34,7 @@ public sealed class MixedScenario : IScenario
         using var stopBulk = CancellationTokenSource.CreateLinkedTokenSource(run.Stop);
 
         // The bulk streams run a little longer than the datagrams so the datagrams never see the relay unloaded.
-        var bulkTask = TcpScenario.MeasureAsync(bulk, bulkStreams, long.MaxValue, seconds + 1, stopBulk.Token);
+        var bulkTask = TcpScenario.MeasureAsync(bulk, bulkStreams, long.MaxValue, seconds + 1, stopBulk.Token, showProgress: false);
         var loaded = await UdpScenario.MeasureAsync(media, pps, seconds, payload, "datagrams with bulk TCP", run.Stop).ConfigureAwait(false);
         await stopBulk.CancelAsync().ConfigureAwait(false);
         var (bulkMbps, _) = await bulkTask.ConfigureAwait(false);

@@ -23,7 +23,8 @@ public static class ScenarioCommand
         var signals = handleSignals
             ? new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM }.Select(s => PosixSignalRegistration.Create(s, c =>
             {
-                c.Cancel = true;
+                // The first signal stops the measurement and keeps its figures; a second one ends the process at once.
+                c.Cancel = !stop.IsCancellationRequested;
                 stop.Cancel();
             })).ToList()
             : [];
@@ -86,7 +87,7 @@ public static class ScenarioCommand
                 var label = specs.Count == 1 ? "relay" : $"{(char)('A' + i)} {(File.Exists(specs[i]) ? Path.GetFileName(specs[i]) : specs[i])}";
                 var target = await RelayTarget.OpenAsync(specs[i], label, options, stop).ConfigureAwait(false);
                 results.Add((target, []));
-                document.Context[$"relay {label}"] = specs[i] + (File.Exists(specs[i]) ? $" started on {target.Quic}" : "");
+                document.Context[specs.Count == 1 ? "relay" : $"relay {label}"] = specs[i] + (File.Exists(specs[i]) ? $" started on {target.Quic}" : "");
                 if (target.Pid is { } pid)
                 {
                     samplers.Add(new ResourceSampler(pid,

@@ -17,13 +17,22 @@ public sealed class ScenarioRun(RelayTarget target, Options options, ReportDocum
 
     public void Figure(string name, double value, string unit)
     {
-        document.AddFigure(name, value, unit);
+        lock (document)
+        {
+            document.AddFigure(name, value, unit);
+        }
+
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {target.Label}: {name,-40} {value,14:0.###} {unit}"));
     }
 
+    /// <summary>Adds a note; safe from concurrent tasks.</summary>
     public void Note(string text)
     {
-        document.Notes.Add(text);
+        lock (document)
+        {
+            document.Notes.Add(text);
+        }
+
         Console.Error.WriteLine($"  {target.Label}: note: {text}");
     }
 

@@ -41,14 +41,17 @@ public sealed class TcpScenario : IScenario
     }
 
     /// <summary>Bulk streams spread over the pair's tunnels until <paramref name="seconds"/> pass: (Mbit/s, Jain's index).</summary>
-    internal static async Task<(double Mbps, double Jain)> MeasureAsync(EdgePair pair, int streams, long perStream, double seconds, CancellationToken stop)
+    /// <remarks>The live status line is shown only when this is the one thing measured (not as <c>mixed</c>'s background load).</remarks>
+    internal static async Task<(double Mbps, double Jain)> MeasureAsync(EdgePair pair, int streams, long perStream, double seconds, CancellationToken stop, bool showProgress = true)
     {
         long written = 0;
         var start = Stopwatch.GetTimestamp();
         var deadline = start + (long)(seconds * Stopwatch.Frequency);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds + 30));
-        using var progress = new ProgressLine($"tcp {streams} streams", seconds, () =>
-            string.Create(CultureInfo.InvariantCulture, $"{Interlocked.Read(ref written) * 8 / 1e6 / Math.Max(0.001, Stopwatch.GetElapsedTime(start).TotalSeconds):0} Mbit/s sent"));
+        using var progress = showProgress
+            ? new ProgressLine($"tcp {streams} streams", seconds, () => string.Create(CultureInfo.InvariantCulture,
+                $"{Interlocked.Read(ref written) * 8 / 1e6 / Math.Max(0.001, Stopwatch.GetElapsedTime(start).TotalSeconds):0} Mbit/s sent"))
+            : null;
         var results = await Task.WhenAll(Enumerable.Range(0, streams).Select(i =>
         {
             var tunnel = pair.TcpTunnels[i % pair.TcpTunnels.Count];
