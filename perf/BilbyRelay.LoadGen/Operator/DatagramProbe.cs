@@ -65,15 +65,14 @@ public sealed class DatagramProbe
         var capacity = Math.Min(MaxDatagrams, (long)Math.Ceiling(totalPps * seconds) + 1);
         var probe = new DatagramProbe(capacity, pair.UdpTunnels.Count);
         pair.Probe = probe;
-        double sendSeconds;
+        var sendSeconds = 0.0;
         try
         {
-            var sender = new Thread(() => probe.Send(pair, totalPps, seconds, payload, capacity, ct)) { Name = "loadgen-datagrams", IsBackground = true };
-            var start = Stopwatch.GetTimestamp();
+            // The sender times itself: a thread that starts late under load must not lower the offered rate.
+            var sender = new Thread(() => sendSeconds = probe.Send(pair, totalPps, seconds, payload, capacity, ct)) { Name = "loadgen-datagrams", IsBackground = true };
             sender.Start();
             started?.Invoke(probe);
             await Task.Run(sender.Join, CancellationToken.None).ConfigureAwait(false);
-            sendSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             await probe.WaitForStragglersAsync().ConfigureAwait(false);
         }
         finally
@@ -122,7 +121,8 @@ public sealed class DatagramProbe
         _lastTransit[tunnel] = transit;
     }
 
-    private void Send(EdgePair pair, double totalPps, double seconds, int payload, long capacity, CancellationToken ct)
+    /// <summary>Sends until the time is up, the arrays are full or <paramref name="ct"/>; returns the seconds it sent for.</summary>
+    private double Send(EdgePair pair, double totalPps, double seconds, int payload, long capacity, CancellationToken ct)
     {
         var tunnels = pair.UdpTunnels;
         var buffers = tunnels.Select((id, i) =>
@@ -163,6 +163,8 @@ public sealed class DatagramProbe
 
             Thread.Sleep(1);
         }
+
+        return Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 
     /// <summary>Waits until every datagram A's engine accepted arrived, 300 ms passed without one, or 3 s in all.</summary>
