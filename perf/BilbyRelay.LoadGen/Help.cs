@@ -5,11 +5,39 @@ internal static class Help
     public const string Text = """
         bilbyrelay-loadgen COMMAND [--option value ...]
 
-        Measures the relay path (edge A -> relay -> edge B) against the direct path (edge A -> server) over the
-        same QUIC stack. Prints one JSON line on stdout and a readable summary on stderr. All traffic stays on
-        127.0.0.1; every loop is bounded in count and in time.
+        Load tests for a bilbycast relay (this one or any other implementation): simulated edges connect to it,
+        bind tunnels and push streams and datagrams through it. Every loop is bounded in count and in time.
 
-        Commands
+        Scenarios against any relay
+          tcp                    --tunnels K (2) x --streams S (list, per tunnel: 1,4) bulk streams for --seconds (5),
+                                 at most --bytes (64G) per step: goodput and per-stream fairness (Jain's index)
+          udp                    --tunnels T (4) of paced --payload (1316)-byte datagrams at --rate (10M bit/s) each for
+                                 --seconds (5): loss, one-way latency p50/p99/p99.9/max, jitter
+          ramp                   doubles the datagram rate from --start-pps (1000) over --tunnels (1) until a step of
+                                 --step-seconds (3) loses more than --max-loss (0.1) %, or --max-pps (200000); then
+                                 --refine (3) bisection steps: the highest rate within the loss limit
+          mixed                  udp alone, then again while --bulk-streams (8) TCP streams between two other edges
+                                 saturate the relay: loss and latency p99 side by side
+          churn                  a watcher edge binds every tunnel; --cycles (3) times, --edges (10) edges connect,
+                                 bind --tunnels (5) each, unbind and disconnect: handshakes/s, binds/s, notification
+                                 latency at the watcher, errors
+          native-udp             (see below)
+
+          Where:   --relay HOST:PORT     a running relay (edges' QUIC address); without it the binary from
+                                         --relay-bin (or $BILBYRELAY_BIN, or out/bilbyrelay) is started on free
+                                         loopback ports with its per-edge limits lifted
+                   --compare A,B         two relays in the same run, each an address or a binary to start;
+                                         interleaved (A then B, B then A for further --rounds); ratios B/A
+                   --rounds N (1)        repeat; figures are medians
+                   --relay-pid PID       with an address: the relay's process, for RSS and CPU over time
+          Output:  figures on stdout (--json: one JSON document), step lines on stderr, a live progress line on
+                   stderr when it is a terminal; --report DIR writes DIR/index.html (self-contained, SVG charts)
+                   and DIR/summary.json. Ctrl-C stops and prints what was measured (exit 130).
+          Relays given by address keep their own limits: churn needs --edges + 1 connections from this host
+          and --edges x --tunnels tunnels on the watcher's connection; binds need bind authorisation off.
+
+        Relay against direct path (the same QUIC stack with and without the relay in between; one JSON line on
+        stdout, a readable summary on stderr, all traffic on 127.0.0.1)
           direct                 every direct-path scenario (spawns a direct-server child)
           relay                  every relay-path scenario (spawns the relay and a relay-peer child)
           direct-goodput  direct-datagrams  direct-handshakes

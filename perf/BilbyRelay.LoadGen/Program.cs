@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using BilbyRelay.LoadGen;
+using BilbyRelay.LoadGen.Operator;
 
 // bilbyrelay-loadgen: the relay path against the direct path over the same QUIC stack. See docs/perf.md.
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
@@ -39,6 +40,7 @@ try
         "summarize" => Summary.Run(options),
         "native-udp" => await NativeUdpScenario.RunAsync(options),
         "udp-forwarder" => NativeUdpScenario.RunForwarder(options),
+        _ when ScenarioRegistry.All.TryGetValue(command, out var scenario) => await ScenarioCommand.RunAsync(scenario, options, Console.Out, handleSignals: true),
         "direct" => await Runner.RunAsync("direct", command, options, null),
         "relay" => await Runner.RunAsync("relay", command, options, null),
         _ when command.StartsWith("direct-", StringComparison.Ordinal) => await Runner.RunAsync("direct", command, options, command["direct-".Length..]),
@@ -295,29 +297,14 @@ namespace BilbyRelay.LoadGen
                 return (external, options.EndPoint("relay-api"), null);
             }
 
-            var binary = options.Get("relay-bin") ?? Environment.GetEnvironmentVariable("BILBYRELAY_BIN") ?? "out/bilbyrelay";
-            if (!File.Exists(binary))
-            {
-                throw new ArgumentException($"relay binary '{binary}' not found (--relay-bin PATH or BILBYRELAY_BIN)");
-            }
-
-            var quic = new IPEndPoint(IPAddress.Loopback, ChildProcess.FreePort(ProtocolType.Udp));
-            var api = new IPEndPoint(IPAddress.Loopback, ChildProcess.FreePort(ProtocolType.Tcp));
-            var environment = new Dictionary<string, string>
-            {
-                // Two edges of the bind test hold every tunnel; handshake bursts come from one address.
-                ["BILBYRELAY_MAX_TUNNELS_PER_CONNECTION"] = "1000000",
-                ["BILBYRELAY_MAX_CONNECTIONS_PER_IP"] = "1000000",
-                ["BILBYRELAY_REQUIRE_BIND_AUTH"] = "false",
-            };
+            var binary = RelayLaunch.Binary(options);
             if (maxBufferedBytes is { } budget)
             {
-                environment["BILBYRELAY_MAX_BUFFERED_BYTES"] = budget.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 report.Add("relay_max_buffered_bytes_set_MiB", budget / 1048576.0);
             }
 
             await StartupProbe.WarmUpClientAsync();
-            var relay = ChildProcess.Start(binary, ["--quic-addr", quic.ToString(), "--api-addr", api.ToString(), "--udp-relay-addrs", "127.0.0.1:0", "--log-level", options.Get("relay-log-level", "info")], environment);
+            var (relay, quic, api) = RelayLaunch.Start(binary, options.Get("relay-log-level", "info"), maxBufferedBytes);
             try
             {
                 var health = await StartupProbe.WaitForHealthAsync(api, () => relay.Elapsed, TimeSpan.FromSeconds(30));

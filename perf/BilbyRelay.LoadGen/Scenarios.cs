@@ -100,18 +100,24 @@ public static class Scenarios
     /// Opens a stream, writes <paramref name="bytes"/> (or until <paramref name="deadline"/>), sends FIN and waits for the
     /// far side's 8-byte count of what it received.
     /// </summary>
+    /// <remarks>
+    /// Writing also ends when <paramref name="stopWriting"/> is cancelled (an interrupted run still collects the far side's
+    /// count); <paramref name="written"/> sees every chunk as it is written (for a live rate).
+    /// </remarks>
     internal static async Task<(long Sent, long Received)> SendStreamAsync(
-        Func<CancellationToken, Task<QuicStream>> open, long bytes, long deadline, CancellationToken ct)
+        Func<CancellationToken, Task<QuicStream>> open, long bytes, long deadline, CancellationToken ct,
+        CancellationToken stopWriting = default, Action<int>? written = null)
     {
         var stream = await open(ct).ConfigureAwait(false);
         long sent = 0;
-        while (sent < bytes && Stopwatch.GetTimestamp() < deadline)
+        while (sent < bytes && Stopwatch.GetTimestamp() < deadline && !stopWriting.IsCancellationRequested)
         {
             var memory = stream.Output.GetMemory(64 * 1024);
             var n = (int)Math.Min(memory.Length, bytes - sent);
             stream.Output.Advance(n);
             await stream.Output.FlushAsync(ct).ConfigureAwait(false);
             sent += n;
+            written?.Invoke(n);
         }
 
         await stream.Output.CompleteAsync().ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using BilbyRelay.LoadGen.Reporting;
 
 namespace BilbyRelay.LoadGen;
 
@@ -73,7 +74,53 @@ internal static class Summary
 
         File.WriteAllText(Path.Combine(directory, "summary.md"), table.ToString());
         Console.Write(table.ToString());
+        if (options.Get("report") is { } reportDirectory)
+        {
+            ReportWriter.Write(Document(rows, notes, directory), reportDirectory);
+            Console.Error.WriteLine($"report: {Path.Combine(reportDirectory, ReportWriter.HtmlFile)}");
+        }
+
         return 0;
+    }
+
+    /// <summary>The summary as a report: every figure measured on both paths becomes a direct/relay comparison.</summary>
+    private static ReportDocument Document(List<SummaryRow> rows, List<string> notes, string directory)
+    {
+        var document = new ReportDocument { Command = "summarize", Title = "bilbyrelay-loadgen: relay path against direct path" };
+        document.Context["results"] = directory;
+        foreach (var row in rows)
+        {
+            var unit = Unit(row.Figure);
+            document.AddFigure(row.Figure, row.Direct?.Median ?? double.NaN, unit, "direct");
+            document.AddFigure(row.Figure, row.Relay?.Median ?? double.NaN, unit, "relay");
+            if (row.Direct is { } direct && row.Relay is { } relay)
+            {
+                document.Comparisons.Add(new Comparison
+                {
+                    Figure = row.Figure,
+                    Unit = unit,
+                    Values = [new SubjectValue { Subject = "direct", Value = direct.Median }, new SubjectValue { Subject = "relay", Value = relay.Median }],
+                    Ratio = row.Ratio,
+                });
+            }
+        }
+
+        document.Notes.AddRange(notes.Distinct(StringComparer.Ordinal));
+        return document;
+    }
+
+    /// <summary>The unit a figure's name ends with (see <see cref="RunReport.Figures"/>).</summary>
+    private static string Unit(string figure)
+    {
+        foreach (var suffix in new[] { "s_per_GB", "per_s", "Mbit_per_s", "MBps", "pps", "us", "ms", "MiB", "KiB", "pct" })
+        {
+            if (figure.EndsWith("_" + suffix, StringComparison.Ordinal))
+            {
+                return suffix.Replace('_', ' ');
+            }
+        }
+
+        return "";
     }
 
     internal static Stat? Stat(List<double>? list)

@@ -2,19 +2,20 @@ using BilbyRelay.EdgeSimulator;
 
 namespace BilbyRelay.LoadGen;
 
-/// <summary>Binds TCP tunnels on an edge and waits for the relay's reply to every bind.</summary>
+/// <summary>Binds tunnels (TCP unless told otherwise) on an edge and waits for the relay's reply to every bind.</summary>
 internal static class TunnelBinding
 {
     /// <summary>
     /// Binds each of <paramref name="tunnels"/> as <paramref name="direction"/>. With <paramref name="peerBound"/> each
     /// reply must be <c>tunnel_ready</c> (the far side bound first); otherwise <c>tunnel_waiting</c> also counts.
     /// </summary>
-    public static async Task BindAllAsync(SimulatedEdge edge, IReadOnlyList<Guid> tunnels, string direction, bool peerBound, TimeSpan timeout)
+    public static async Task BindAllAsync(
+        SimulatedEdge edge, IReadOnlyList<Guid> tunnels, string direction, bool peerBound, TimeSpan timeout, string protocol = "tcp")
     {
         using var cts = new CancellationTokenSource(timeout);
         foreach (var tunnel in tunnels)
         {
-            await edge.BindAsync(tunnel, direction, "tcp", ct: cts.Token).ConfigureAwait(false);
+            await edge.BindAsync(tunnel, direction, protocol, ct: cts.Token).ConfigureAwait(false);
         }
 
         for (var i = 0; i < tunnels.Count; i++)

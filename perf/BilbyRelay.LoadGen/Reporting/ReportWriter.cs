@@ -89,11 +89,14 @@ public static class ReportWriter
 
         if (document.Figures.Count > 0)
         {
-            html.Append("<h2>Figures</h2>\n<table class=\"figures\"><tr><th>figure</th><th>relay</th><th>value</th><th>unit</th></tr>");
+            // The relay column only when figures name one (a comparison, or a direct/relay summary).
+            var subjects = document.Figures.Any(f => f.Subject is not null);
+            html.Append(CultureInfo.InvariantCulture, $"<h2>Figures</h2>\n<table class=\"figures\"><tr><th>figure</th>{(subjects ? "<th>relay</th>" : "")}<th>value</th><th>unit</th></tr>");
             foreach (var figure in document.Figures)
             {
+                var subject = subjects ? $"<td>{SvgChart.Text(figure.Subject ?? "")}</td>" : "";
                 html.Append(CultureInfo.InvariantCulture,
-                    $"<tr><td>{SvgChart.Text(figure.Name)}</td><td>{SvgChart.Text(figure.Subject ?? "")}</td>{Cell(figure.Value)}<td>{SvgChart.Text(figure.Unit)}</td></tr>");
+                    $"<tr><td>{SvgChart.Text(figure.Name)}</td>{subject}{Cell(figure.Value)}<td>{SvgChart.Text(figure.Unit)}</td></tr>");
             }
 
             html.Append("</table>\n");

@@ -11,10 +11,8 @@ namespace BilbyRelay.LoadGen.Reporting;
 /// </summary>
 public static class SvgChart
 {
-    private const int Width = 640;
-    private const int Height = 300;
     private const int Left = 70;
-    private const int Right = 16;
+    private const int Right = 30;
     private const int Top = 30;
     private const int Bottom = 46;
 
@@ -26,20 +24,21 @@ public static class SvgChart
     public static string Line(XyChart chart)
     {
         var points = chart.Series.SelectMany(s => s.Points).ToList();
-        var svg = Begin(chart.Title);
+        var canvas = new Canvas(640, 300);
+        var svg = Begin(canvas, chart.Title);
         if (points.Count == 0)
         {
-            return Empty(svg);
+            return Empty(canvas, svg);
         }
 
         var x = Axis.For(points.Min(p => p.X), points.Max(p => p.X), includeZero: false);
         var y = Axis.For(points.Min(p => p.Y), points.Max(p => p.Y), includeZero: true);
-        Frame(svg, x, y, chart.XLabel, chart.YLabel);
+        Frame(canvas, svg, x, y, chart.XLabel, chart.YLabel);
         for (var s = 0; s < chart.Series.Count; s++)
         {
             var series = chart.Series[s];
             var colour = s_colours[s % s_colours.Length];
-            var path = string.Join(' ', series.Points.Select(p => $"{Num(PlotX(x, p.X))},{Num(PlotY(y, p.Y))}"));
+            var path = string.Join(' ', series.Points.Select(p => $"{Num(PlotX(canvas, x, p.X))},{Num(PlotY(canvas, y, p.Y))}"));
             svg.Append(CultureInfo.InvariantCulture, $"<g class=\"series\" data-label=\"{Text(series.Label)}\">");
             svg.Append(CultureInfo.InvariantCulture, $"<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{path}\"/>");
             if (series.Points.Count <= MaxMarkedPoints)
@@ -47,14 +46,14 @@ public static class SvgChart
                 foreach (var p in series.Points)
                 {
                     svg.Append(CultureInfo.InvariantCulture,
-                        $"<circle cx=\"{Num(PlotX(x, p.X))}\" cy=\"{Num(PlotY(y, p.Y))}\" r=\"3\" fill=\"{colour}\" data-x=\"{Exact(p.X)}\" data-y=\"{Exact(p.Y)}\"><title>{Text(series.Label)}: {Label(p.X)} {Text(chart.XLabel)}, {Label(p.Y)} {Text(chart.YLabel)}</title></circle>");
+                        $"<circle cx=\"{Num(PlotX(canvas, x, p.X))}\" cy=\"{Num(PlotY(canvas, y, p.Y))}\" r=\"3\" fill=\"{colour}\" data-x=\"{Exact(p.X)}\" data-y=\"{Exact(p.Y)}\"><title>{Text(series.Label)}: {Label(p.X)} {Text(chart.XLabel)}, {Label(p.Y)} {Text(chart.YLabel)}</title></circle>");
                 }
             }
 
             svg.Append("</g>");
         }
 
-        Legend(svg, chart.Series.Select(s => s.Label).ToList());
+        Legend(canvas, svg, chart.Series.Select(s => s.Label).ToList());
         return End(svg);
     }
 
@@ -69,91 +68,92 @@ public static class SvgChart
     /// <summary>One group of bars per comparison (its own scale: figures have different units), one bar per relay.</summary>
     public static string Bars(Comparison comparison)
     {
-        var svg = Begin($"{comparison.Figure} ({comparison.Unit})");
+        var canvas = new Canvas(310, 220);
+        var svg = Begin(canvas, comparison.Figure);
         if (comparison.Values.Count == 0)
         {
-            return Empty(svg);
+            return Empty(canvas, svg);
         }
 
         var y = Axis.For(0, comparison.Values.Max(v => v.Value), includeZero: true);
         var x = new Axis(0, comparison.Values.Count, []);
-        Frame(svg, x, y, "", comparison.Unit);
-        var slot = (Width - Left - Right) / (double)comparison.Values.Count;
+        Frame(canvas, svg, x, y, "", comparison.Unit);
+        var slot = (canvas.Width - Left - Right) / (double)comparison.Values.Count;
         for (var i = 0; i < comparison.Values.Count; i++)
         {
             var value = comparison.Values[i];
-            var top = PlotY(y, value.Value);
+            var top = PlotY(canvas, y, value.Value);
             var left = Left + (i * slot) + (slot * 0.2);
             svg.Append(CultureInfo.InvariantCulture,
-                $"<rect x=\"{Num(left)}\" y=\"{Num(top)}\" width=\"{Num(slot * 0.6)}\" height=\"{Num(Height - Bottom - top)}\" fill=\"{s_colours[i % s_colours.Length]}\" data-subject=\"{Text(value.Subject)}\" data-value=\"{Exact(value.Value)}\"><title>{Text(value.Subject)}: {Label(value.Value)} {Text(comparison.Unit)}</title></rect>");
+                $"<rect x=\"{Num(left)}\" y=\"{Num(top)}\" width=\"{Num(slot * 0.6)}\" height=\"{Num(canvas.Height - Bottom - top)}\" fill=\"{s_colours[i % s_colours.Length]}\" data-subject=\"{Text(value.Subject)}\" data-value=\"{Exact(value.Value)}\"><title>{Text(value.Subject)}: {Label(value.Value)} {Text(comparison.Unit)}</title></rect>");
             svg.Append(CultureInfo.InvariantCulture,
-                $"<text x=\"{Num(left + (slot * 0.3))}\" y=\"{Height - Bottom + 16}\" text-anchor=\"middle\">{Text(value.Subject)}</text>");
+                $"<text x=\"{Num(left + (slot * 0.3))}\" y=\"{canvas.Height - Bottom + 16}\" text-anchor=\"middle\">{Text(value.Subject)}</text>");
             svg.Append(CultureInfo.InvariantCulture,
                 $"<text x=\"{Num(left + (slot * 0.3))}\" y=\"{Num(top - 4)}\" text-anchor=\"middle\">{Label(value.Value)}</text>");
         }
 
         if (comparison.Ratio is { } ratio)
         {
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Width - Right}\" y=\"{Top - 10}\" text-anchor=\"end\" data-ratio=\"{Exact(ratio)}\">ratio {Label(ratio)}</text>");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{canvas.Width - Right}\" y=\"{Top - 10}\" text-anchor=\"end\" data-ratio=\"{Exact(ratio)}\">ratio {Label(ratio)}</text>");
         }
 
         return End(svg);
     }
 
-    private static StringBuilder Begin(string title)
+    private static StringBuilder Begin(Canvas canvas, string title)
     {
         var svg = new StringBuilder();
         svg.Append(CultureInfo.InvariantCulture,
-            $"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {Width} {Height}\" width=\"{Width}\" height=\"{Height}\" role=\"img\" font-family=\"sans-serif\" font-size=\"11\">");
+            $"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {canvas.Width} {canvas.Height}\" width=\"{canvas.Width}\" height=\"{canvas.Height}\" role=\"img\" font-family=\"sans-serif\" font-size=\"11\">");
         svg.Append(CultureInfo.InvariantCulture, $"<title>{Text(title)}</title>");
-        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left}\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{Text(title)}</text>");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"8\" y=\"16\" font-size=\"12\" font-weight=\"bold\">{Text(title)}</text>");
         return svg;
     }
 
-    private static string Empty(StringBuilder svg)
+    private static string Empty(Canvas canvas, StringBuilder svg)
     {
-        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Width / 2}\" y=\"{Height / 2}\" text-anchor=\"middle\">no data</text>");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{canvas.Width / 2}\" y=\"{canvas.Height / 2}\" text-anchor=\"middle\">no data</text>");
         return End(svg);
     }
 
     private static string End(StringBuilder svg) => svg.Append("</svg>").ToString();
 
-    private static void Frame(StringBuilder svg, Axis x, Axis y, string xLabel, string yLabel)
+    private static void Frame(Canvas canvas, StringBuilder svg, Axis x, Axis y, string xLabel, string yLabel)
     {
-        var bottom = Height - Bottom;
+        var bottom = canvas.Height - Bottom;
         foreach (var tick in y.Ticks)
         {
-            var py = Num(PlotY(y, tick));
-            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{Left}\" y1=\"{py}\" x2=\"{Width - Right}\" y2=\"{py}\" stroke=\"#e3e3e3\"/>");
+            var py = Num(PlotY(canvas, y, tick));
+            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{Left}\" y1=\"{py}\" x2=\"{canvas.Width - Right}\" y2=\"{py}\" stroke=\"#e3e3e3\"/>");
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left - 6}\" y=\"{py}\" dy=\"4\" text-anchor=\"end\">{Label(tick)}</text>");
         }
 
         foreach (var tick in x.Ticks)
         {
-            var px = Num(PlotX(x, tick));
+            var px = Num(PlotX(canvas, x, tick));
             svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{px}\" y1=\"{bottom}\" x2=\"{px}\" y2=\"{bottom + 4}\" stroke=\"#555\"/>");
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{px}\" y=\"{bottom + 16}\" text-anchor=\"middle\">{Label(tick)}</text>");
         }
 
-        svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{Left}\" y1=\"{bottom}\" x2=\"{Width - Right}\" y2=\"{bottom}\" stroke=\"#555\"/>");
+        svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{Left}\" y1=\"{bottom}\" x2=\"{canvas.Width - Right}\" y2=\"{bottom}\" stroke=\"#555\"/>");
         svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{Left}\" y1=\"{Top}\" x2=\"{Left}\" y2=\"{bottom}\" stroke=\"#555\"/>");
-        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{(Left + Width - Right) / 2}\" y=\"{Height - 8}\" text-anchor=\"middle\">{Text(xLabel)}</text>");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{(Left + canvas.Width - Right) / 2}\" y=\"{canvas.Height - 8}\" text-anchor=\"middle\">{Text(xLabel)}</text>");
         svg.Append(CultureInfo.InvariantCulture, $"<text transform=\"translate(14 {(Top + bottom) / 2}) rotate(-90)\" text-anchor=\"middle\">{Text(yLabel)}</text>");
     }
 
-    private static void Legend(StringBuilder svg, List<string> labels)
+    private static void Legend(Canvas canvas, StringBuilder svg, List<string> labels)
     {
         for (var i = 0; i < labels.Count; i++)
         {
             var y = Top + 4 + (i * 14);
-            svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{Width - Right - 170}\" y=\"{y}\" width=\"10\" height=\"10\" fill=\"{s_colours[i % s_colours.Length]}\"/>");
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Width - Right - 155}\" y=\"{y + 9}\">{Text(labels[i])}</text>");
+            svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{canvas.Width - Right - 170}\" y=\"{y}\" width=\"10\" height=\"10\" fill=\"{s_colours[i % s_colours.Length]}\"/>");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{canvas.Width - Right - 155}\" y=\"{y + 9}\">{Text(labels[i])}</text>");
         }
     }
 
-    private static double PlotX(Axis x, double value) => Left + ((value - x.Min) / (x.Max - x.Min) * (Width - Left - Right));
+    private static double PlotX(Canvas canvas, Axis x, double value) => Left + ((value - x.Min) / (x.Max - x.Min) * (canvas.Width - Left - Right));
 
-    private static double PlotY(Axis y, double value) => Height - Bottom - ((value - y.Min) / (y.Max - y.Min) * (Height - Top - Bottom));
+    private static double PlotY(Canvas canvas, Axis y, double value) => canvas.Height - Bottom - ((value - y.Min) / (y.Max - y.Min) * (canvas.Height - Top - Bottom));
 
     private static string Num(double value) => value.ToString("0.#", CultureInfo.InvariantCulture);
 
@@ -169,6 +169,9 @@ public static class SvgChart
     };
 
     internal static string Text(string text) => WebUtility.HtmlEncode(text);
+
+    /// <summary>The drawing's size in SVG units (its viewBox; browsers scale it to fit).</summary>
+    private readonly record struct Canvas(int Width, int Height);
 
     /// <summary>A linear axis from <see cref="Min"/> to <see cref="Max"/> with ticks at round numbers.</summary>
     private sealed record Axis(double Min, double Max, IReadOnlyList<double> Ticks)
