@@ -56,7 +56,10 @@ internal static class Help
                                  are blocked, max-rate datagrams into the stalled tunnels for --dgram-seconds
           native-udp             media datagrams (--size 1316) for --seconds 10 through a trivial forwarder (one
                                  recvfrom + sendto per datagram), then through the relay's native UDP plane; at
-                                 most --window 256 in flight; datagrams/s, Mbit/s, loss, CPU per GB, and the ratio
+                                 most --window 256 in flight; datagrams/s, Mbit/s, loss, CPU per GB, and the ratio.
+                                 --udp-relay HOST:PORT measures a running relay's native plane instead (its CPU
+                                 with --relay-pid); --relay-threads N starts the relay with N loops;
+                                 --kernel-baseline adds a kernel-only path (nftables DNAT; root, inside unshare -n)
           udp-forwarder          that trivial forwarder (started by native-udp): --listen ip:port
           direct-server          the direct path's far side: sinks streams, echoes datagrams
                                  --listen 127.0.0.1:0   prints "LISTENING ip:port"

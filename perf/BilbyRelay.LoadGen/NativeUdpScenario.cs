@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using BilbyRelay.LoadGen.Operator;
 
 namespace BilbyRelay.LoadGen;
 
@@ -12,7 +13,9 @@ namespace BilbyRelay.LoadGen;
 /// so the figure is what the forwarder sustains, not how much the kernel drops. With <c>--kernel-baseline</c> (root, in
 /// a network namespace of its own: it adds an nftables table there) a third path forwards in the kernel alone: a DNAT
 /// rule sends the sender's datagrams straight to the receiver, with no process in between. <c>--relay-threads N</c>
-/// starts the relay with <c>--quic-threads N</c>.
+/// starts the relay with <c>--quic-threads N</c>. <c>--udp-relay HOST:PORT</c> measures a running relay's native plane
+/// instead of starting one (its CPU only with <c>--relay-pid</c>; the forwarder, a local baseline, only when that
+/// address is on this host's loopback).
 /// </summary>
 internal static class NativeUdpScenario
 {
@@ -21,20 +24,32 @@ internal static class NativeUdpScenario
         var size = options.Int("size", 1316);
         var seconds = double.Parse(options.Get("seconds", "10"), System.Globalization.CultureInfo.InvariantCulture);
         var window = options.Int("window", 256);
+        var runningRelay = options.Get("udp-relay") is { } address ? await RelayTarget.ResolveAsync(address, CancellationToken.None) : null;
         var binary = options.Get("relay-bin") ?? Environment.GetEnvironmentVariable("BILBYRELAY_BIN") ?? "out/bilbyrelay";
-        if (!File.Exists(binary))
+        if (runningRelay is null && !File.Exists(binary))
         {
-            throw new ArgumentException($"relay binary '{binary}' not found (--relay-bin PATH or BILBYRELAY_BIN)");
+            throw new ArgumentException($"relay binary '{binary}' not found (--relay-bin PATH or BILBYRELAY_BIN, or --udp-relay HOST:PORT)");
         }
 
         var report = new RunReport { Command = "native-udp", Path = "relay" };
         Console.Error.WriteLine($"bilbyrelay-loadgen native-udp ({Environment.ProcessorCount} cores, load {report.LoadAverage}), {size}-byte datagrams, {seconds} s each");
 
-        var forwarderPort = ChildProcess.FreePort(ProtocolType.Udp);
-        await using (var forwarder = ChildProcess.StartSelf(["udp-forwarder", "--listen", $"127.0.0.1:{forwarderPort}"]))
+        var local = runningRelay is null || IPAddress.IsLoopback(runningRelay.Address);
+        if (local)
         {
+            var forwarderPort = ChildProcess.FreePort(ProtocolType.Udp);
+            await using var forwarder = ChildProcess.StartSelf(["udp-forwarder", "--listen", $"127.0.0.1:{forwarderPort}"]);
             await forwarder.WaitForLineAsync("forwarding", TimeSpan.FromSeconds(30));
-            await MeasureAsync(report, "forwarder", new IPEndPoint(IPAddress.Loopback, forwarderPort), forwarder, size, seconds, window);
+            await MeasureAsync(report, "forwarder", new IPEndPoint(IPAddress.Loopback, forwarderPort), forwarder.CpuSeconds, size, seconds, window);
+        }
+
+        if (runningRelay is not null)
+        {
+            Func<double>? relayCpu = options.Has("relay-pid") ? () => ProcStats.CpuSeconds(options.Int("relay-pid", 0)) : null;
+            await MeasureAsync(report, "relay", runningRelay, relayCpu, size, seconds, window);
+            AddRatios(report);
+            Console.WriteLine(report.ToJsonLine());
+            return 0;
         }
 
         var relayPort = ChildProcess.FreePort(ProtocolType.Udp);
@@ -49,7 +64,7 @@ internal static class NativeUdpScenario
         await using (var relay = ChildProcess.Start(binary, relayArguments))
         {
             await relay.WaitForLineAsync("Relay ready", TimeSpan.FromSeconds(30));
-            await MeasureAsync(report, "relay", new IPEndPoint(IPAddress.Loopback, relayPort), relay, size, seconds, window);
+            await MeasureAsync(report, "relay", new IPEndPoint(IPAddress.Loopback, relayPort), relay.CpuSeconds, size, seconds, window);
         }
 
         if (options.Has("kernel-baseline"))
@@ -59,10 +74,25 @@ internal static class NativeUdpScenario
             report.Add("native_udp_relay_to_kernel_ratio", report.Figures["native_udp_relay_dgram_per_s"] / report.Figures["native_udp_kernel_dgram_per_s"]);
         }
 
-        report.Add("native_udp_relay_to_forwarder_ratio", report.Figures["native_udp_relay_dgram_per_s"] / report.Figures["native_udp_forwarder_dgram_per_s"]);
-        report.Add("native_udp_relay_to_forwarder_cpu_ratio", report.Figures["native_udp_relay_cpu_us_per_dgram"] / report.Figures["native_udp_forwarder_cpu_us_per_dgram"]);
+        AddRatios(report);
         Console.WriteLine(report.ToJsonLine());
         return 0;
+    }
+
+    /// <summary>Relay against forwarder, for the figures both paths have.</summary>
+    private static void AddRatios(RunReport report)
+    {
+        var figures = report.Figures;
+        if (figures.TryGetValue("native_udp_forwarder_dgram_per_s", out var forwarderRate))
+        {
+            report.Add("native_udp_relay_to_forwarder_ratio", figures["native_udp_relay_dgram_per_s"] / forwarderRate);
+        }
+
+        if (figures.TryGetValue("native_udp_relay_cpu_us_per_dgram", out var relayCpu)
+            && figures.TryGetValue("native_udp_forwarder_cpu_us_per_dgram", out var forwarderCpu))
+        {
+            report.Add("native_udp_relay_to_forwarder_cpu_ratio", relayCpu / forwarderCpu);
+        }
     }
 
     /// <summary>A forwarder with no session logic: the first two source addresses are the two ends.</summary>
@@ -133,15 +163,17 @@ internal static class NativeUdpScenario
         }
     }
 
-    /// <param name="process">The forwarding process, whose CPU time is measured; null for the kernel path, whose work
-    /// is done in the sender's and receiver's system calls.</param>
+    /// <param name="forwarderCpu">CPU seconds used so far by what forwards; null for the kernel path (its work is done in
+    /// the sender's and receiver's system calls) and for a running relay given without its pid.</param>
     /// <param name="kernelPath">For the kernel path: sets up forwarding to the receiver socket (no registers) and
     /// returns its removal.</param>
-    private static async Task MeasureAsync(RunReport report, string name, IPEndPoint target, ChildProcess? process, int size, double seconds, int window, Func<Socket, Func<Task>>? kernelPath = null)
+    private static async Task MeasureAsync(RunReport report, string name, IPEndPoint target, Func<double>? forwarderCpu, int size, double seconds, int window, Func<Socket, Func<Task>>? kernelPath = null)
     {
         var tunnel = Guid.NewGuid();
-        using var egress = Bind("127.0.0.2");
-        using var ingress = Bind("127.0.0.3");
+        // Two loopback addresses make two distinct ends for a local relay; a remote one sees this host's address.
+        var loopback = IPAddress.IsLoopback(target.Address);
+        using var egress = Bind(loopback ? "127.0.0.2" : "0.0.0.0");
+        using var ingress = Bind(loopback ? "127.0.0.3" : "0.0.0.0");
         Func<Task>? removeKernelPath = null;
         if (kernelPath is not null)
         {
@@ -156,7 +188,7 @@ internal static class NativeUdpScenario
 
         try
         {
-            MeasureFlow(report, name, target, process, egress, ingress, tunnel, size, seconds, window);
+            MeasureFlow(report, name, target, forwarderCpu, egress, ingress, tunnel, size, seconds, window);
         }
         finally
         {
@@ -167,7 +199,7 @@ internal static class NativeUdpScenario
         }
     }
 
-    private static void MeasureFlow(RunReport report, string name, IPEndPoint target, ChildProcess? process, Socket egress, Socket ingress, Guid tunnel, int size, double seconds, int window)
+    private static void MeasureFlow(RunReport report, string name, IPEndPoint target, Func<double>? forwarderCpu, Socket egress, Socket ingress, Guid tunnel, int size, double seconds, int window)
     {
         var datagram = new byte[size];
         tunnel.TryWriteBytes(datagram, bigEndian: true, out _);
@@ -192,7 +224,7 @@ internal static class NativeUdpScenario
         }) { IsBackground = true };
         receiver.Start();
 
-        var cpuBefore = process?.CpuSeconds() ?? 0;
+        var cpuBefore = forwarderCpu?.Invoke() ?? 0;
         var start = Stopwatch.GetTimestamp();
         var deadline = start + (long)(seconds * Stopwatch.Frequency);
         while (Stopwatch.GetTimestamp() < deadline)
@@ -208,7 +240,7 @@ internal static class NativeUdpScenario
         }
 
         var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        var cpu = (process?.CpuSeconds() ?? 0) - cpuBefore;
+        var cpu = (forwarderCpu?.Invoke() ?? 0) - cpuBefore;
         Volatile.Write(ref receiving, false);
         receiver.Join();
         var delivered = Interlocked.Read(ref received);
@@ -217,7 +249,7 @@ internal static class NativeUdpScenario
         report.Add($"native_udp_{name}_Mbit_per_s", delivered * (double)size * 8 / 1e6 / elapsed);
         report.Add($"native_udp_{name}_loss_pct", sent == 0 ? 0 : 100.0 * (sent - delivered) / sent);
         var line = $"  {name}: {delivered / elapsed:0} datagrams/s, {delivered * (double)size * 8 / 1e6 / elapsed:0} Mbit/s";
-        if (process is not null)
+        if (forwarderCpu is not null)
         {
             report.Add($"native_udp_{name}_cpu_s_per_GB", gigabytes == 0 ? 0 : cpu / gigabytes);
             var microsecondsPerDatagram = delivered == 0 ? 0 : cpu * 1e6 / delivered;
