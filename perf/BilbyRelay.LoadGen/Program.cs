@@ -38,6 +38,7 @@ try
         "stalled-senders" => await StalledSenders.RunAsync(options),
         "summarize" => Summary.Run(options),
         "native-udp" => await NativeUdpScenario.RunAsync(options),
+        "soak" => await SoakScenario.RunAsync(options),
         "udp-forwarder" => NativeUdpScenario.RunForwarder(options),
         "direct" => await Runner.RunAsync("direct", command, options, null),
         "relay" => await Runner.RunAsync("relay", command, options, null),

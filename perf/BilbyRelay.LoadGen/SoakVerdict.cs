@@ -1,0 +1,66 @@
+namespace BilbyRelay.LoadGen;
+
+/// <summary>How one resource moved between the start and the end of the measured part of a soak.</summary>
+public sealed record SoakTrend(string Metric, double First, double Last, double Limit)
+{
+    public double Growth => Last - First;
+
+    public double GrowthPercent => First > 0 ? 100 * Growth / First : 0;
+
+    public bool Flat => Growth <= Limit;
+}
+
+/// <summary>
+/// The soak's flatness rule. Warm-up is left out: the first <see cref="WarmUpFraction"/> of the run or its first
+/// <see cref="WarmUpAtLeast"/>, whichever is longer, but never more than half of it (pools fill, the GC settles on its
+/// budget and the thread pool on its size within about two minutes). Of the rest, the mean of the first
+/// <see cref="WindowFraction"/> is compared
+/// with the mean of the last <see cref="WindowFraction"/>: RSS, open fds and threads are flat when the last window
+/// exceeds the first by at most <see cref="Tolerance"/> of it (for fds and threads at least one, since a count of 20
+/// cannot move by 10 %). Only growth fails: a leak grows, and memory given back is not one.
+/// </summary>
+public static class SoakVerdict
+{
+    public const double WarmUpFraction = 0.10;
+
+    public static readonly TimeSpan WarmUpAtLeast = TimeSpan.FromMinutes(2);
+
+    public const double WindowFraction = 0.10;
+
+    public const double Tolerance = 0.10;
+
+    public static IReadOnlyList<SoakTrend> Trends(IReadOnlyList<SoakSample> samples)
+    {
+        if (samples.Count == 0)
+        {
+            throw new ArgumentException("no samples");
+        }
+
+        var start = samples[0].Seconds;
+        var end = samples[^1].Seconds;
+        var span = end - start;
+        var warmUp = Math.Max(WarmUpFraction * span, Math.Min(WarmUpAtLeast.TotalSeconds, span / 2));
+        var measuredFrom = start + warmUp;
+        var window = WindowFraction * (end - measuredFrom);
+        var first = samples.Where(s => s.Seconds >= measuredFrom && s.Seconds <= measuredFrom + window).ToList();
+        var last = samples.Where(s => s.Seconds >= end - window).ToList();
+        if (first.Count == 0 || last.Count == 0 || ReferenceEquals(first[0], last[0]) && first.Count == 1)
+        {
+            throw new ArgumentException($"too few samples ({samples.Count}) for a first and a last window after warm-up");
+        }
+
+        return
+        [
+            Trend("rss_mib", first, last, s => s.RssMiB, minimumLimit: 0),
+            Trend("fds", first, last, s => s.Fds, minimumLimit: 1),
+            Trend("threads", first, last, s => s.Threads, minimumLimit: 1),
+        ];
+    }
+
+    private static SoakTrend Trend(string metric, List<SoakSample> first, List<SoakSample> last, Func<SoakSample, double> value, double minimumLimit)
+    {
+        var a = first.Average(value);
+        var b = last.Average(value);
+        return new SoakTrend(metric, a, b, Math.Max(Tolerance * a, minimumLimit));
+    }
+}
