@@ -1,0 +1,93 @@
+using BilbyRelay.LoadGen;
+using Xunit;
+
+namespace BilbyRelay.Soak.Tests;
+
+public sealed class SoakVerdictTests
+{
+    /// <summary>A 60-minute run sampled every 5 s, with RSS, fds and threads given as functions of the minute.</summary>
+    private static List<SoakSample> Run(Func<double, double> rss, Func<double, int>? fds = null, Func<double, int>? threads = null) =>
+        Enumerable.Range(0, 721).Select(i => i * 5.0).Select(s => new SoakSample
+        {
+            Seconds = s,
+            RssMiB = rss(s / 60),
+            Fds = fds?.Invoke(s / 60) ?? 22,
+            Threads = threads?.Invoke(s / 60) ?? 18,
+        }).ToList();
+
+    private static SoakTrend Trend(IReadOnlyList<SoakSample> samples, string metric) =>
+        SoakVerdict.Trends(samples).Single(t => t.Metric == metric);
+
+    [Fact]
+    public void Steady_IsFlat()
+    {
+        var trends = SoakVerdict.Trends(Run(_ => 40));
+
+        Assert.All(trends, t => Assert.True(t.Flat, $"{t.Metric} judged not flat"));
+        Assert.Equal(40, Trend(Run(_ => 40), "rss_mib").First, 6);
+    }
+
+    [Fact]
+    public void SteadyGrowth_OfRssBeyondTenPercent_IsNotFlat()
+    {
+        // 40 MiB growing 0.1 MiB a minute: the windows (minutes 6-11.4 and 54.6-60) differ by about 12 %.
+        var rss = Trend(Run(minute => 40 + 0.1 * minute), "rss_mib");
+
+        Assert.False(rss.Flat);
+        Assert.InRange(rss.GrowthPercent, 11, 13);
+    }
+
+    [Fact]
+    public void GrowthWithinTenPercent_IsFlat()
+    {
+        Assert.True(Trend(Run(minute => 40 + 0.05 * minute), "rss_mib").Flat);
+    }
+
+    [Fact]
+    public void RampDuringWarmUp_IsIgnored()
+    {
+        // From 10 to 40 MiB over the first 5 minutes (within the first 10 %), then steady.
+        var rss = Trend(Run(minute => minute < 5 ? 10 + 6 * minute : 40), "rss_mib");
+
+        Assert.True(rss.Flat);
+        Assert.Equal(40, rss.First, 6);
+    }
+
+    [Fact]
+    public void ShortRun_WarmsUpForTwoMinutesButAtMostHalf()
+    {
+        // A 5-minute run that ramps for 100 s: 10 % (30 s) would still be ramping; two minutes is past it.
+        var samples = Enumerable.Range(0, 151).Select(i => i * 2.0)
+            .Select(s => new SoakSample { Seconds = s, RssMiB = s < 100 ? 10 + 0.3 * s : 40, Fds = 22, Threads = 18 }).ToList();
+
+        Assert.All(SoakVerdict.Trends(samples), t => Assert.True(t.Flat, $"{t.Metric} judged not flat"));
+    }
+
+    [Fact]
+    public void OneMoreThread_IsTolerated_TwoMoreOfEighteenAreNot()
+    {
+        Assert.True(Trend(Run(_ => 40, threads: minute => minute < 30 ? 18 : 19), "threads").Flat);
+        Assert.False(Trend(Run(_ => 40, threads: minute => minute < 30 ? 18 : 20), "threads").Flat);
+    }
+
+    [Fact]
+    public void LeakedFds_AreNotFlat()
+    {
+        var fds = Trend(Run(_ => 40, fds: minute => 22 + (int)(minute / 10)), "fds");
+
+        Assert.False(fds.Flat);
+    }
+
+    [Fact]
+    public void Shrinking_IsFlat()
+    {
+        Assert.True(Trend(Run(minute => 60 - 0.3 * minute), "rss_mib").Flat);
+    }
+
+    [Fact]
+    public void TooFewSamples_AreRefused()
+    {
+        Assert.Throws<ArgumentException>(() => SoakVerdict.Trends([]));
+        Assert.Throws<ArgumentException>(() => SoakVerdict.Trends([new SoakSample { Seconds = 0 }]));
+    }
+}
