@@ -10,6 +10,36 @@ namespace BilbyRelay.LoadGen;
 /// </summary>
 public static class SoakResults
 {
+    /// <summary>What a samples.json holds that a report needs (the configuration stays in the file).</summary>
+    public sealed record Recorded(string StartedUtc, bool Passed, IReadOnlyDictionary<string, double> Figures, IReadOnlyList<string> Notes, IReadOnlyList<SoakSample> Samples);
+
+    public static Recorded Read(string json)
+    {
+        var samples = SoakSample.ReadAll(json);
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        var figures = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        if (root.TryGetProperty("figures", out var figureObject) && figureObject.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var figure in figureObject.EnumerateObject().Where(f => f.Value.ValueKind == JsonValueKind.Number))
+            {
+                figures[figure.Name] = figure.Value.GetDouble();
+            }
+        }
+
+        var notes = root.TryGetProperty("notes", out var noteArray) && noteArray.ValueKind == JsonValueKind.Array
+            ? noteArray.EnumerateArray().Select(n => n.GetString() ?? "").ToList()
+            : [];
+        return new Recorded(
+            root.TryGetProperty("started_utc", out var started) ? started.GetString() ?? "" : "",
+            root.TryGetProperty("passed", out var passed) && passed.ValueKind == JsonValueKind.True,
+            figures, notes, samples);
+    }
+
+    public static Recorded Record(SoakResult result) => new(
+        result.StartedUtc.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), result.Passed,
+        result.Figures(), [.. result.Notes, .. result.Failures], result.Samples);
+
     public static void Write(string directory, SoakResult result)
     {
         Directory.CreateDirectory(directory);

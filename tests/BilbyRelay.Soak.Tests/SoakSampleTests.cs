@@ -42,6 +42,22 @@ public sealed class SoakSampleTests
     }
 
     [Fact]
+    public void ResultsJson_ReadsBackFiguresNotesAndVerdict()
+    {
+        var result = ResultWith(s_sample);
+        result.Notes.Add("a note");
+
+        var recorded = SoakResults.Read(SoakResults.ToJson(result));
+
+        Assert.Equal("2026-01-02T03:04:05Z", recorded.StartedUtc);
+        Assert.False(recorded.Passed);
+        Assert.Equal(1, recorded.Figures["samples"]);
+        Assert.Equal(123456789, recorded.Figures["relay_bytes_forwarded"]);
+        Assert.Equal(["a note"], recorded.Notes);
+        Assert.Equal([s_sample], recorded.Samples);
+    }
+
+    [Fact]
     public void Csv_HasTheColumnsAndOneLinePerSample()
     {
         var lines = SoakSample.ToCsv([s_sample]).TrimEnd('\n').Split('\n');
