@@ -55,9 +55,7 @@ public sealed class SoakResult
     /// <summary>Null when there were too few samples to judge.</summary>
     public IReadOnlyList<SoakTrend>? Trends => Samples.Count >= 3 ? SoakVerdict.Trends(Samples) : null;
 
-    public bool Flat => Trends is { } trends && trends.All(t => t.Flat);
-
-    public bool Passed => Crashes == 0 && ByteErrors == 0 && TransferFailures == 0 && CleanedUp && Flat;
+    public bool Passed => SoakVerdict.Passes(Crashes, ByteErrors, TransferFailures, CleanedUp, Trends);
 
     public void TakeLoad(SoakLoad load)
     {
@@ -106,9 +104,11 @@ public sealed class SoakResult
 
         foreach (var trend in Trends ?? [])
         {
-            figures[$"{trend.Metric}_first_window"] = trend.First;
-            figures[$"{trend.Metric}_last_window"] = trend.Last;
+            figures[$"{trend.Metric}_first_window_floor"] = trend.First;
+            figures[$"{trend.Metric}_last_window_floor"] = trend.Last;
             figures[$"{trend.Metric}_growth_pct"] = trend.GrowthPercent;
+            figures[$"{trend.Metric}_first_window_mean"] = trend.FirstMean;
+            figures[$"{trend.Metric}_last_window_mean"] = trend.LastMean;
         }
 
         return figures;
@@ -125,7 +125,7 @@ public sealed class SoakResult
         foreach (var trend in Trends ?? [])
         {
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"  {trend.Metric,-8} first {trend.First,9:0.##}  last {trend.Last,9:0.##}  {trend.GrowthPercent,6:+0.0;-0.0} %  {(trend.Flat ? "flat" : "GREW")}");
+                $"  {trend.Metric,-8} floor first {trend.First,8:0.##}  last {trend.Last,8:0.##}  {trend.GrowthPercent,6:+0.0;-0.0} %  {(trend.Flat ? "flat" : "GREW")}  (means {trend.FirstMean:0.##}, {trend.LastMean:0.##})");
         }
 
         foreach (var note in Notes.Concat(Failures))

@@ -11,7 +11,16 @@ namespace BilbyRelay.LoadGen;
 public static class SoakResults
 {
     /// <summary>What a samples.json holds that a report needs (the configuration stays in the file).</summary>
-    public sealed record Recorded(string StartedUtc, bool Passed, IReadOnlyDictionary<string, double> Figures, IReadOnlyList<string> Notes, IReadOnlyList<SoakSample> Samples);
+    public sealed record Recorded(string StartedUtc, bool Passed, IReadOnlyDictionary<string, double> Figures, IReadOnlyList<string> Notes, IReadOnlyList<SoakSample> Samples)
+    {
+        public IReadOnlyList<SoakTrend>? Trends => Samples.Count >= 3 ? SoakVerdict.Trends(Samples) : null;
+
+        /// <summary>The verdict under the current rule, from the recorded counts and samples.</summary>
+        public bool PassesNow => SoakVerdict.Passes(Figure("crashes"), Figure("byte_errors"), Figure("transfer_failures"),
+            Figures.ContainsKey("cleanup_seconds"), Trends);
+
+        private double Figure(string name) => Figures.TryGetValue(name, out var value) ? value : double.NaN;
+    }
 
     public static Recorded Read(string json)
     {
@@ -91,8 +100,10 @@ public static class SoakResults
             {
                 writer.WriteStartObject();
                 writer.WriteString("metric", trend.Metric);
-                writer.WriteNumber("first_window", Math.Round(trend.First, 3));
-                writer.WriteNumber("last_window", Math.Round(trend.Last, 3));
+                writer.WriteNumber("first_window_floor", Math.Round(trend.First, 3));
+                writer.WriteNumber("last_window_floor", Math.Round(trend.Last, 3));
+                writer.WriteNumber("first_window_mean", Math.Round(trend.FirstMean, 3));
+                writer.WriteNumber("last_window_mean", Math.Round(trend.LastMean, 3));
                 writer.WriteNumber("limit", Math.Round(trend.Limit, 3));
                 writer.WriteBoolean("flat", trend.Flat);
                 writer.WriteEndObject();

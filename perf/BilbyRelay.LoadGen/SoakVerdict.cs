@@ -1,7 +1,10 @@
 namespace BilbyRelay.LoadGen;
 
-/// <summary>How one resource moved between the start and the end of the measured part of a soak.</summary>
-public sealed record SoakTrend(string Metric, double First, double Last, double Limit)
+/// <summary>
+/// How one resource moved between the start and the end of the measured part of a soak: the floor (lowest sample) of
+/// each window decides, the means are for information.
+/// </summary>
+public sealed record SoakTrend(string Metric, double First, double Last, double Limit, double FirstMean, double LastMean)
 {
     public double Growth => Last - First;
 
@@ -15,9 +18,11 @@ public sealed record SoakTrend(string Metric, double First, double Last, double 
 /// <see cref="WarmUpAtLeast"/>, whichever is longer, but never more than half of it (pools fill, the GC settles on its
 /// budget and the thread pool on its size within about two minutes). Of the rest, the mean of the first
 /// <see cref="WindowFraction"/> is compared
-/// with the mean of the last <see cref="WindowFraction"/>: RSS, open fds and threads are flat when the last window
-/// exceeds the first by at most <see cref="Tolerance"/> of it (for fds and threads at least one, since a count of 20
-/// cannot move by 10 %). Only growth fails: a leak grows, and memory given back is not one.
+/// with the last <see cref="WindowFraction"/> by their floors, the lowest sample in each: RSS, open fds and threads are
+/// flat when the last floor exceeds the first by at most <see cref="Tolerance"/> of it (for fds and threads at least
+/// one, since a count of 20 cannot move by 10 %). A leak raises the floor the resource returns to; the floor ignores
+/// what comes and goes (thread-pool threads injected while a busy machine delays work, which retire after 20 s idle;
+/// the GC's sawtooth). Only growth fails: memory given back is not a leak.
 /// </summary>
 public static class SoakVerdict
 {
@@ -28,6 +33,10 @@ public static class SoakVerdict
     public const double WindowFraction = 0.10;
 
     public const double Tolerance = 0.10;
+
+    /// <summary>The whole pass rule: no crash, every byte exact, every transfer done, every edge cleaned up, flat.</summary>
+    public static bool Passes(double crashes, double byteErrors, double transferFailures, bool cleanedUp, IReadOnlyList<SoakTrend>? trends) =>
+        crashes == 0 && byteErrors == 0 && transferFailures == 0 && cleanedUp && trends is { } t && t.All(trend => trend.Flat);
 
     public static IReadOnlyList<SoakTrend> Trends(IReadOnlyList<SoakSample> samples)
     {
@@ -59,8 +68,7 @@ public static class SoakVerdict
 
     private static SoakTrend Trend(string metric, List<SoakSample> first, List<SoakSample> last, Func<SoakSample, double> value, double minimumLimit)
     {
-        var a = first.Average(value);
-        var b = last.Average(value);
-        return new SoakTrend(metric, a, b, Math.Max(Tolerance * a, minimumLimit));
+        var floor = first.Min(value);
+        return new SoakTrend(metric, floor, last.Min(value), Math.Max(Tolerance * floor, minimumLimit), first.Average(value), last.Average(value));
     }
 }

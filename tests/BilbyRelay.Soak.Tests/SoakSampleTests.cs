@@ -58,6 +58,19 @@ public sealed class SoakSampleTests
     }
 
     [Fact]
+    public void RecordedRun_IsJudgedAgainFromItsCountsAndSamples()
+    {
+        var result = ResultWith([.. Enumerable.Range(0, 100).Select(i => s_sample with { Seconds = i * 5.0 })]);
+        result.CleanupSeconds = 4;
+        var json = SoakResults.ToJson(result);
+
+        Assert.True(result.Passed);
+        Assert.True(SoakResults.Read(json).PassesNow);
+        Assert.False(SoakResults.Read(json.Replace("\"byte_errors\": 0", "\"byte_errors\": 5", StringComparison.Ordinal)).PassesNow);
+        Assert.False(SoakResults.Read(json.Replace("\"cleanup_seconds\": 4", "\"cleanup_seconds\": null", StringComparison.Ordinal)).PassesNow);
+    }
+
+    [Fact]
     public void Csv_HasTheColumnsAndOneLinePerSample()
     {
         var lines = SoakSample.ToCsv([s_sample]).TrimEnd('\n').Split('\n');

@@ -30,7 +30,7 @@ public sealed class SoakVerdictTests
     [Fact]
     public void SteadyGrowth_OfRssBeyondTenPercent_IsNotFlat()
     {
-        // 40 MiB growing 0.1 MiB a minute: the windows (minutes 6-11.4 and 54.6-60) differ by about 12 %.
+        // 40 MiB growing 0.1 MiB a minute: the floors of the windows (minutes 6-11.4 and 54.6-60) differ by about 12 %.
         var rss = Trend(Run(minute => 40 + 0.1 * minute), "rss_mib");
 
         Assert.False(rss.Flat);
@@ -68,6 +68,26 @@ public sealed class SoakVerdictTests
     {
         Assert.True(Trend(Run(_ => 40, threads: minute => minute < 30 ? 18 : 19), "threads").Flat);
         Assert.False(Trend(Run(_ => 40, threads: minute => minute < 30 ? 18 : 20), "threads").Flat);
+    }
+
+    [Fact]
+    public void ThreadsThatComeAndGo_AreFlat()
+    {
+        // 16 threads, and 29 for a minute now and then (the thread pool growing while work waits, then retiring).
+        var threads = Trend(Run(_ => 40, threads: minute => (int)minute % 7 == 3 ? 29 : 16), "threads");
+
+        Assert.True(threads.Flat);
+        Assert.Equal(16, threads.First);
+        Assert.True(threads.LastMean > 16);
+    }
+
+    [Fact]
+    public void RssSawtoothOnARisingFloor_IsNotFlat()
+    {
+        // The GC's sawtooth (up to +8 MiB) over a floor that rises from 40 to 50 MiB in the hour.
+        var rss = Trend(Run(minute => 40 + minute / 6 + 8 * (minute % 1)), "rss_mib");
+
+        Assert.False(rss.Flat);
     }
 
     [Fact]
