@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text;
 using BilbyRelay.Quic.Interop;
 using BilbyRelay.Quic.Native;
@@ -12,9 +11,6 @@ namespace BilbyRelay.Quic;
 /// </summary>
 public sealed unsafe partial class QuicConnection
 {
-    private bool _handshakeCompleted;
-    private byte[]? _peerResetToken;
-
     internal int HandleGetNewConnectionId(ngtcp2_cid* cid, byte* token, int length)
     {
         Span<byte> bytes = stackalloc byte[length];
@@ -46,7 +42,7 @@ public sealed unsafe partial class QuicConnection
     internal int HandleHandshakeCompleted()
     {
         gnutls_datum_t selected;
-        var alpn = GnuTls.gnutls_alpn_get_selected_protocol(_session, &selected) == 0
+        var alpn = GnuTls.gnutls_alpn_get_selected_protocol(_native!.Session, &selected) == 0
             ? Encoding.ASCII.GetString(selected.data, (int)selected.size)
             : "";
         if (alpn != _alpn)
@@ -57,7 +53,7 @@ public sealed unsafe partial class QuicConnection
         }
 
         Volatile.Write(ref _negotiatedAlpn, alpn);
-        var remote = Ngtcp2.ngtcp2_conn_get_remote_transport_params(_conn);
+        var remote = Ngtcp2.ngtcp2_conn_get_remote_transport_params(NativeConnection);
         if (remote != null && remote->stateless_reset_token_present != 0)
         {
             _peerResetToken = new ReadOnlySpan<byte>(remote->stateless_reset_token, Ngtcp2.NGTCP2_STATELESS_RESET_TOKENLEN).ToArray();
@@ -65,8 +61,8 @@ public sealed unsafe partial class QuicConnection
         }
 
         _handshakeCompleted = true;
-        _state = ConnectionState.Established;
-        UpdateMaxDatagramSize((int)Ngtcp2.ngtcp2_conn_get_path_max_tx_udp_payload_size(_conn));
+        MoveTo(ConnectionState.Established);
+        UpdateMaxDatagramSize((int)Ngtcp2.ngtcp2_conn_get_path_max_tx_udp_payload_size(NativeConnection));
         if (_isServer)
         {
             _endpoint.Listener?.OnConnectionEstablished(this);
@@ -103,7 +99,7 @@ public sealed unsafe partial class QuicConnection
         if (!accepted)
         {
             // Nobody reads this stream any more: its stream credit comes back at once.
-            Ngtcp2.ngtcp2_conn_extend_max_stream_offset(_conn, streamId, (ulong)data.Length);
+            Ngtcp2.ngtcp2_conn_extend_max_stream_offset(NativeConnection, streamId, (ulong)data.Length);
         }
 
         // Stream credit waits for the reader (QuicStream.OnInputConsumed); connection credit does not.
@@ -128,11 +124,11 @@ public sealed unsafe partial class QuicConnection
                 // ngtcp2 never raises the peer's stream limit by itself: one closed, one more allowed.
                 if (stream.IsBidirectional)
                 {
-                    Ngtcp2.ngtcp2_conn_extend_max_streams_bidi(_conn, 1);
+                    Ngtcp2.ngtcp2_conn_extend_max_streams_bidi(NativeConnection, 1);
                 }
                 else
                 {
-                    Ngtcp2.ngtcp2_conn_extend_max_streams_uni(_conn, 1);
+                    Ngtcp2.ngtcp2_conn_extend_max_streams_uni(NativeConnection, 1);
                 }
             }
         }

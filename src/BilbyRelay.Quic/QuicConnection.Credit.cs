@@ -113,7 +113,7 @@ public sealed unsafe partial class QuicConnection
     /// <summary>Loop thread: true when the connection has its target window (or cannot take credit at all).</summary>
     private bool TryTopUpCredit()
     {
-        if (_conn == null || (_state != ConnectionState.Established && _state != ConnectionState.Handshaking))
+        if (NativeConnection == null || (_state != ConnectionState.Established && _state != ConnectionState.Handshaking))
         {
             return true;
         }
@@ -128,7 +128,7 @@ public sealed unsafe partial class QuicConnection
         var granted = Budget.TryReserve(wanted, floorRoom);
         if (granted > 0)
         {
-            Ngtcp2.ngtcp2_conn_extend_max_offset(_conn, (ulong)granted);
+            Ngtcp2.ngtcp2_conn_extend_max_offset(NativeConnection, (ulong)granted);
             _creditOutstanding += granted;
             _endpoint.MarkDirty(this);
         }

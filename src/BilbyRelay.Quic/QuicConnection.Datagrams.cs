@@ -157,12 +157,12 @@ public sealed unsafe partial class QuicConnection
     /// <summary>Loop thread: recomputes <see cref="MaxDatagramSize"/> from the peer's limit and the path MTU.</summary>
     private void UpdateMaxDatagramSize(int maxUdpPayload)
     {
-        if (!_handshakeCompleted || _conn == null)
+        if (!_handshakeCompleted || NativeConnection == null)
         {
             return;
         }
 
-        var remote = Ngtcp2.ngtcp2_conn_get_remote_transport_params(_conn);
+        var remote = Ngtcp2.ngtcp2_conn_get_remote_transport_params(NativeConnection);
         if (remote == null || remote->max_datagram_frame_size == 0)
         {
             _maxDatagramSize = 0;
@@ -170,7 +170,7 @@ public sealed unsafe partial class QuicConnection
         }
 
         var frameLimit = (int)Math.Min(remote->max_datagram_frame_size, 65535) - DatagramFrameOverhead;
-        var dcidLength = (int)Ngtcp2.ngtcp2_conn_get_dcid(_conn)->datalen;
+        var dcidLength = (int)Ngtcp2.ngtcp2_conn_get_dcid(NativeConnection)->datalen;
         var pathLimit = maxUdpPayload - ShortHeaderOverheadWithoutDcid - dcidLength - DatagramFrameOverhead;
         _maxDatagramSize = Math.Max(0, Math.Min(frameLimit, pathLimit));
     }

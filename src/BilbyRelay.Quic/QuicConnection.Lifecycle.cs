@@ -8,7 +8,6 @@ namespace BilbyRelay.Quic;
 public sealed unsafe partial class QuicConnection
 {
     private const int CloseRetransmitEvery = 4;
-    private int _packetsSinceCloseSent;
 
     /// <summary>Loop thread: feeds one received datagram to ngtcp2.</summary>
     internal void ReceivePacket(byte* data, int length, byte* source, int sourceLength, ulong now)
@@ -31,7 +30,7 @@ public sealed unsafe partial class QuicConnection
             remote = new ngtcp2_addr { addr = source, addrlen = (uint)sourceLength },
         };
         ngtcp2_pkt_info info = default;
-        var rv = Ngtcp2.ngtcp2_conn_read_pkt_versioned(_conn, &path, Ngtcp2.NGTCP2_PKT_INFO_V1, &info, data, (nuint)length, now);
+        var rv = Ngtcp2.ngtcp2_conn_read_pkt_versioned(NativeConnection, &path, Ngtcp2.NGTCP2_PKT_INFO_V1, &info, data, (nuint)length, now);
         if (rv != 0)
         {
             HandleReadError(rv, now);
@@ -44,7 +43,6 @@ public sealed unsafe partial class QuicConnection
     /// <summary>Work deferred out of callbacks (ngtcp2 is not re-entrant).</summary>
     private void AfterNgtcp2Call()
     {
-
         if (_retryBlockedOpens)
         {
             _retryBlockedOpens = false;
@@ -87,7 +85,7 @@ public sealed unsafe partial class QuicConnection
         }
         else
         {
-            var ccerr = Ngtcp2.ngtcp2_conn_get_ccerr(_conn);
+            var ccerr = Ngtcp2.ngtcp2_conn_get_ccerr(NativeConnection);
             var reason = ccerr->reasonlen > 0 ? Encoding.UTF8.GetString(ccerr->reason, (int)ccerr->reasonlen) : null;
             info = ccerr->type switch
             {
@@ -99,8 +97,8 @@ public sealed unsafe partial class QuicConnection
             };
         }
 
-        _state = ConnectionState.Draining;
-        _closeDeadline = now + (3 * Ngtcp2.ngtcp2_conn_get_pto(_conn));
+        MoveTo(ConnectionState.Draining);
+        _closeDeadline = now + (3 * Ngtcp2.ngtcp2_conn_get_pto(NativeConnection));
         ReportClosed(info);
         _endpoint.Reschedule(this);
     }
@@ -126,7 +124,7 @@ public sealed unsafe partial class QuicConnection
         Ngtcp2.ngtcp2_ccerr_default(&ccerr);
         if (liberr == Ngtcp2.NGTCP2_ERR_CRYPTO)
         {
-            Ngtcp2.ngtcp2_ccerr_set_tls_alert(&ccerr, Ngtcp2.ngtcp2_conn_get_tls_alert(_conn), null, 0);
+            Ngtcp2.ngtcp2_ccerr_set_tls_alert(&ccerr, Ngtcp2.ngtcp2_conn_get_tls_alert(NativeConnection), null, 0);
         }
         else
         {
@@ -144,9 +142,9 @@ public sealed unsafe partial class QuicConnection
     {
         var path = _endpoint.WritePath;
         ngtcp2_pkt_info info = default;
-        var maxUdp = (int)Ngtcp2.ngtcp2_conn_get_path_max_tx_udp_payload_size(_conn);
+        var maxUdp = (int)Ngtcp2.ngtcp2_conn_get_path_max_tx_udp_payload_size(NativeConnection);
         var written = Ngtcp2.ngtcp2_conn_write_connection_close_versioned(
-            _conn, &path->path, Ngtcp2.NGTCP2_PKT_INFO_V1, &info, _endpoint.SendBuffer, (nuint)maxUdp, ccerr, now);
+            NativeConnection, &path->path, Ngtcp2.NGTCP2_PKT_INFO_V1, &info, _endpoint.SendBuffer, (nuint)maxUdp, ccerr, now);
         if (written <= 0)
         {
             Free();
@@ -155,8 +153,8 @@ public sealed unsafe partial class QuicConnection
 
         _closePacket = new ReadOnlySpan<byte>(_endpoint.SendBuffer, (int)written).ToArray();
         SendPackets(_endpoint.SendBuffer, (int)written, 0, 1);
-        _state = ConnectionState.Closing;
-        _closeDeadline = now + (3 * Ngtcp2.ngtcp2_conn_get_pto(_conn));
+        MoveTo(ConnectionState.Closing);
+        _closeDeadline = now + (3 * Ngtcp2.ngtcp2_conn_get_pto(NativeConnection));
         _endpoint.Reschedule(this);
     }
 
@@ -197,7 +195,7 @@ public sealed unsafe partial class QuicConnection
     {
         ConnectionState.Closing or ConnectionState.Draining => _closeDeadline,
         ConnectionState.Freed => ulong.MaxValue,
-        _ => Ngtcp2.ngtcp2_conn_get_expiry(_conn),
+        _ => Ngtcp2.ngtcp2_conn_get_expiry(NativeConnection),
     };
 
     /// <summary>Loop thread: a timer fired (loss detection, ACK delay, pacing, keep-alive, idle, end of closing period).</summary>
@@ -213,7 +211,7 @@ public sealed unsafe partial class QuicConnection
             return;
         }
 
-        var rv = Ngtcp2.ngtcp2_conn_handle_expiry(_conn, now);
+        var rv = Ngtcp2.ngtcp2_conn_handle_expiry(NativeConnection, now);
         if (rv == 0)
         {
             AfterNgtcp2Call();

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text;
 using BilbyRelay.Quic.Interop;
 using BilbyRelay.Quic.Native;
@@ -6,16 +5,11 @@ using BilbyRelay.Quic.Udp;
 
 namespace BilbyRelay.Quic;
 
-/// <summary>Creation and destruction of the native state (ngtcp2_conn, TLS session, conn_ref, GCHandle).</summary>
+/// <summary>Creation of the native state (held by <see cref="NativeConnectionHandle"/>) and the connection's end.</summary>
 public sealed unsafe partial class QuicConnection
 {
-    // loop: native state owned by this connection (see the class remarks for who frees what).
-    private void* _conn;
-    private void* _session;
-    private ngtcp2_crypto_conn_ref* _connRef;
-    private byte* _remoteAddress;
-
-    internal void* NativeConnection => _conn;
+    /// <summary>The ngtcp2_conn; null before it is created and once the connection is freed.</summary>
+    internal void* NativeConnection => _native is null ? null : _native.Connection;
 
     // TLS 1.3 only; AES-128-GCM first (cheapest per byte), no middlebox compatibility mode (QUIC forbids it).
     private static readonly byte[] s_priority =
@@ -49,10 +43,7 @@ public sealed unsafe partial class QuicConnection
             var options = _clientOptions!;
             Span<byte> remote = stackalloc byte[SocketAddressCodec.MaxLength];
             var remoteLength = SocketAddressCodec.Write(options.RemoteEndPoint, remote);
-            fixed (byte* remotePtr = remote)
-            {
-                AllocateCommon(remotePtr, remoteLength);
-            }
+            _native = new NativeConnectionHandle(this, remote[..remoteLength]);
 
             var now = MonotonicClock.NowNanoseconds;
             var dcid = RandomConnectionId();
@@ -64,11 +55,10 @@ public sealed unsafe partial class QuicConnection
             var rv = Ngtcp2.ngtcp2_conn_client_new_versioned(
                 &conn, &dcid, &scid, &path, Ngtcp2.NGTCP2_PROTO_VER_V1,
                 Ngtcp2.NGTCP2_CALLBACKS_V1, ConnectionCallbacks.Client, Ngtcp2.NGTCP2_SETTINGS_V2, &settings,
-                Ngtcp2.NGTCP2_TRANSPORT_PARAMS_V1, &parameters, null, (void*)GCHandle.ToIntPtr(_self));
+                Ngtcp2.NGTCP2_TRANSPORT_PARAMS_V1, &parameters, null, _native.UserData);
             NativeErrors.ThrowIfNgtcp2Failed(rv, "ngtcp2_conn_client_new");
-            _conn = conn;
+            _native.AttachConnection(conn);
             ReserveInitialCredit();
-            NativeResourceCounters.ConnectionCreated();
             _endpoint.AddConnection(this);
             AddLocalConnectionId(scid.AsSpan());
             ConfigureConnection();
@@ -86,7 +76,7 @@ public sealed unsafe partial class QuicConnection
 
     private void InitializeServer(QuicListener listener, ngtcp2_pkt_hd* header, byte* source, int sourceLength, ulong now)
     {
-        AllocateCommon(source, sourceLength);
+        _native = new NativeConnectionHandle(this, new ReadOnlySpan<byte>(source, sourceLength));
         var scid = RandomConnectionId();
         var path = CurrentPath();
         var settings = CreateSettings(now);
@@ -100,42 +90,28 @@ public sealed unsafe partial class QuicConnection
         var rv = Ngtcp2.ngtcp2_conn_server_new_versioned(
             &conn, &header->scid, &scid, &path, header->version,
             Ngtcp2.NGTCP2_CALLBACKS_V1, ConnectionCallbacks.Server, Ngtcp2.NGTCP2_SETTINGS_V2, &settings,
-            Ngtcp2.NGTCP2_TRANSPORT_PARAMS_V1, &parameters, null, (void*)GCHandle.ToIntPtr(_self));
+            Ngtcp2.NGTCP2_TRANSPORT_PARAMS_V1, &parameters, null, _native.UserData);
         NativeErrors.ThrowIfNgtcp2Failed(rv, "ngtcp2_conn_server_new");
-        _conn = conn;
+        _native.AttachConnection(conn);
         ReserveInitialCredit();
-        NativeResourceCounters.ConnectionCreated();
         AddLocalConnectionId(header->dcid.AsSpan());
         AddLocalConnectionId(scid.AsSpan());
         ConfigureConnection();
         CreateServerSession(listener.Credentials);
     }
 
-    private void AllocateCommon(byte* remote, int remoteLength)
-    {
-        _self = GCHandle.Alloc(this);
-        NativeResourceCounters.GcHandleCreated();
-        _connRef = (ngtcp2_crypto_conn_ref*)NativeMemory.AllocZeroed((nuint)sizeof(ngtcp2_crypto_conn_ref));
-        NativeResourceCounters.ConnectionRefCreated();
-        _connRef->get_conn = &ConnectionCallbacks.GetConnection;
-        _connRef->user_data = (void*)GCHandle.ToIntPtr(_self);
-        _remoteAddress = (byte*)NativeMemory.AllocZeroed(SocketAddressCodec.MaxLength);
-        new ReadOnlySpan<byte>(remote, remoteLength).CopyTo(new Span<byte>(_remoteAddress, SocketAddressCodec.MaxLength));
-        _remoteAddressLength = remoteLength;
-    }
-
     private void ConfigureConnection()
     {
         if (_settings.KeepAliveInterval > TimeSpan.Zero)
         {
-            Ngtcp2.ngtcp2_conn_set_keep_alive_timeout(_conn, MonotonicClock.ToNanoseconds(_settings.KeepAliveInterval));
+            Ngtcp2.ngtcp2_conn_set_keep_alive_timeout(NativeConnection, MonotonicClock.ToNanoseconds(_settings.KeepAliveInterval));
         }
     }
 
     private ngtcp2_path CurrentPath() => new()
     {
         local = new ngtcp2_addr { addr = _endpoint.LocalAddress, addrlen = (uint)_endpoint.LocalAddressLength },
-        remote = new ngtcp2_addr { addr = _remoteAddress, addrlen = (uint)_remoteAddressLength },
+        remote = new ngtcp2_addr { addr = _native!.RemoteAddress, addrlen = (uint)_native.RemoteAddressLength },
     };
 
     private ngtcp2_settings CreateSettings(ulong now)
@@ -194,13 +170,14 @@ public sealed unsafe partial class QuicConnection
 
     private void CreateClientSession(QuicClientOptions options)
     {
-        _clientCredentials = TlsCredentials.CreateClient(options.TrustedCaPem);
+        var credentials = TlsCredentials.CreateClient(options.TrustedCaPem);
+        _native!.AttachClientCredentials(credentials);
         if (!options.SkipCertificateValidation && options.PinnedCertificateSha256 is null && options.TrustedCaPem is null)
         {
-            NativeErrors.ThrowIfGnuTlsFailed(GnuTls.gnutls_certificate_set_x509_system_trust(_clientCredentials.Handle), "Loading the system CA store");
+            NativeErrors.ThrowIfGnuTlsFailed(GnuTls.gnutls_certificate_set_x509_system_trust(credentials.Handle), "Loading the system CA store");
         }
 
-        var session = CreateSession(GnuTls.GNUTLS_CLIENT, _clientCredentials);
+        var session = CreateSession(GnuTls.GNUTLS_CLIENT, credentials);
         NativeErrors.ThrowIfGnuTlsFailed(Ngtcp2Crypto.ngtcp2_crypto_gnutls_configure_client_session(session), "ngtcp2_crypto_gnutls_configure_client_session");
         if (options.ServerName is { Length: > 0 } serverName)
         {
@@ -224,8 +201,7 @@ public sealed unsafe partial class QuicConnection
         void* session;
         NativeErrors.ThrowIfGnuTlsFailed(
             GnuTls.gnutls_init(&session, role | GnuTls.GNUTLS_ENABLE_EARLY_DATA | GnuTls.GNUTLS_NO_END_OF_EARLY_DATA), "gnutls_init");
-        _session = session;
-        NativeResourceCounters.TlsSessionCreated();
+        _native!.AttachSession(session);
         fixed (byte* priority = s_priority)
         {
             NativeErrors.ThrowIfGnuTlsFailed(GnuTls.gnutls_priority_set_direct(session, priority, null), "gnutls_priority_set_direct");
@@ -244,8 +220,8 @@ public sealed unsafe partial class QuicConnection
             NativeErrors.ThrowIfGnuTlsFailed(GnuTls.gnutls_alpn_set_protocols(session, &datum, 1, GnuTls.GNUTLS_ALPN_MANDATORY), "gnutls_alpn_set_protocols");
         }
 
-        GnuTls.gnutls_session_set_ptr(session, _connRef);
-        Ngtcp2.ngtcp2_conn_set_tls_native_handle(_conn, session);
+        GnuTls.gnutls_session_set_ptr(session, _native!.ConnectionRef);
+        Ngtcp2.ngtcp2_conn_set_tls_native_handle(_native.Connection, session);
     }
 
     /// <summary>
@@ -259,7 +235,7 @@ public sealed unsafe partial class QuicConnection
             return;
         }
 
-        _state = ConnectionState.Freed;
+        MoveTo(ConnectionState.Freed);
         ReportClosed(new QuicConnectionCloseInfo(QuicCloseReason.LocalClose, null, null, null));
         foreach (var id in _localConnectionIds)
         {
@@ -279,40 +255,7 @@ public sealed unsafe partial class QuicConnection
             _ = _endpoint.StopAsync();
         }
 
-        if (_conn != null)
-        {
-            Ngtcp2.ngtcp2_conn_del(_conn);
-            _conn = null;
-            NativeResourceCounters.ConnectionFreed();
-        }
-
-        if (_session != null)
-        {
-            GnuTls.gnutls_deinit(_session);
-            _session = null;
-            NativeResourceCounters.TlsSessionFreed();
-        }
-
-        _clientCredentials?.Dispose();
-        _clientCredentials = null;
-        if (_connRef != null)
-        {
-            NativeMemory.Free(_connRef);
-            _connRef = null;
-            NativeResourceCounters.ConnectionRefFreed();
-        }
-
-        if (_remoteAddress != null)
-        {
-            NativeMemory.Free(_remoteAddress);
-            _remoteAddress = null;
-        }
-
-        if (_self.IsAllocated)
-        {
-            _self.Free();
-            NativeResourceCounters.GcHandleFreed();
-        }
+        _native?.Free();
 
         // ngtcp2 no longer references stream output memory: release it.
         foreach (var stream in _streams.Values)

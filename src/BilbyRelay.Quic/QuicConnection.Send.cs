@@ -11,11 +11,6 @@ public sealed unsafe partial class QuicConnection
 {
     private const int MaxVectorsPerWrite = 16;
 
-    private long _packetsSent;
-    private long _bytesSent;
-    private long _packetsReceived;
-    private long _bytesReceived;
-
     public long PacketsSent => Interlocked.Read(ref _packetsSent);
 
     public long PacketsReceived => Interlocked.Read(ref _packetsReceived);
@@ -34,7 +29,7 @@ public sealed unsafe partial class QuicConnection
             return;
         }
 
-        var maxUdp = (int)Ngtcp2.ngtcp2_conn_get_path_max_tx_udp_payload_size(_conn);
+        var maxUdp = (int)Ngtcp2.ngtcp2_conn_get_path_max_tx_udp_payload_size(NativeConnection);
         if (maxUdp != _datagramSizePathLimit && _handshakeCompleted)
         {
             // Path MTU discovery raised (or a new path lowered) the packet size: media-sized
@@ -45,8 +40,8 @@ public sealed unsafe partial class QuicConnection
 
         // Packets are written into buffers of the configured maximum size, not the current path size:
         // ngtcp2 keeps ordinary packets within the path size but needs the room for path MTU probes.
-        var maxPacket = (int)Ngtcp2.ngtcp2_conn_get_max_tx_udp_payload_size(_conn);
-        var quantum = (int)Ngtcp2.ngtcp2_conn_get_send_quantum(_conn);
+        var maxPacket = (int)Ngtcp2.ngtcp2_conn_get_max_tx_udp_payload_size(NativeConnection);
+        var quantum = (int)Ngtcp2.ngtcp2_conn_get_send_quantum(NativeConnection);
         var maxPerBatch = Math.Min(UdpBatchSocket.MaxGsoSegments, ((UdpBatchSocket.MaxGsoBytes - maxPacket) / maxUdp) + 1);
         var budget = Math.Clamp(quantum / maxUdp, 1, maxPerBatch);
         var buffer = _endpoint.SendBuffer;
@@ -106,7 +101,7 @@ public sealed unsafe partial class QuicConnection
         }
 
         FlushBatch(buffer, batchBytes, batchPackets, maxUdp);
-        Ngtcp2.ngtcp2_conn_update_pkt_tx_time(_conn, now);
+        Ngtcp2.ngtcp2_conn_update_pkt_tx_time(NativeConnection, now);
         AfterNgtcp2Call();
     }
 
@@ -137,8 +132,8 @@ public sealed unsafe partial class QuicConnection
     private void SendPackets(byte* data, int length, int segmentSize, int packets)
     {
         var path = _endpoint.WritePath;
-        var remote = path->path.remote.addrlen > 0 ? (byte*)path->path.remote.addr : _remoteAddress;
-        var remoteLength = path->path.remote.addrlen > 0 ? (int)path->path.remote.addrlen : _remoteAddressLength;
+        var remote = path->path.remote.addrlen > 0 ? (byte*)path->path.remote.addr : _native!.RemoteAddress;
+        var remoteLength = path->path.remote.addrlen > 0 ? (int)path->path.remote.addrlen : _native!.RemoteAddressLength;
         _endpoint.Send(data, length, remote, remoteLength, segmentSize, packets);
         Interlocked.Add(ref _packetsSent, packets);
         Interlocked.Add(ref _bytesSent, length);
@@ -162,7 +157,7 @@ public sealed unsafe partial class QuicConnection
                 {
                     var vector = new ngtcp2_vec { @base = payload, len = (nuint)datagram.Length };
                     var n = Ngtcp2.ngtcp2_conn_writev_datagram_versioned(
-                        _conn, path, Ngtcp2.NGTCP2_PKT_INFO_V1, &info, dest, (nuint)destLength, &accepted,
+                        NativeConnection, path, Ngtcp2.NGTCP2_PKT_INFO_V1, &info, dest, (nuint)destLength, &accepted,
                         Ngtcp2.NGTCP2_WRITE_DATAGRAM_FLAG_MORE, 0, &vector, 1, now);
                     if (n == Ngtcp2.NGTCP2_ERR_WRITE_MORE)
                     {
@@ -216,7 +211,7 @@ public sealed unsafe partial class QuicConnection
                 nint accepted;
                 var flags = Ngtcp2.NGTCP2_WRITE_STREAM_FLAG_MORE | (fin ? Ngtcp2.NGTCP2_WRITE_STREAM_FLAG_FIN : 0);
                 var n = Ngtcp2.ngtcp2_conn_writev_stream_versioned(
-                    _conn, path, Ngtcp2.NGTCP2_PKT_INFO_V1, &info, dest, (nuint)destLength, &accepted,
+                    NativeConnection, path, Ngtcp2.NGTCP2_PKT_INFO_V1, &info, dest, (nuint)destLength, &accepted,
                     flags, stream.StreamId, vectors, (nuint)vectorCount, now);
                 if (accepted >= 0)
                 {
@@ -261,7 +256,7 @@ public sealed unsafe partial class QuicConnection
 
             nint none;
             return Ngtcp2.ngtcp2_conn_writev_stream_versioned(
-                _conn, path, Ngtcp2.NGTCP2_PKT_INFO_V1, &info, dest, (nuint)destLength, &none, 0, -1, null, 0, now);
+                NativeConnection, path, Ngtcp2.NGTCP2_PKT_INFO_V1, &info, dest, (nuint)destLength, &none, 0, -1, null, 0, now);
         }
     }
 

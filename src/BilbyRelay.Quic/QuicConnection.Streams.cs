@@ -51,8 +51,8 @@ public sealed unsafe partial class QuicConnection
 
         long streamId;
         var rv = request.Bidirectional
-            ? Ngtcp2.ngtcp2_conn_open_bidi_stream(_conn, &streamId, null)
-            : Ngtcp2.ngtcp2_conn_open_uni_stream(_conn, &streamId, null);
+            ? Ngtcp2.ngtcp2_conn_open_bidi_stream(NativeConnection, &streamId, null)
+            : Ngtcp2.ngtcp2_conn_open_uni_stream(NativeConnection, &streamId, null);
         if (rv == Ngtcp2.NGTCP2_ERR_STREAM_ID_BLOCKED)
         {
             return false;
@@ -94,12 +94,12 @@ public sealed unsafe partial class QuicConnection
     /// <summary>Loop thread: the application consumed input; let the peer send that much more on this stream.</summary>
     internal void ExtendStreamCredit(QuicStream stream, long bytes)
     {
-        if (_conn == null || (_state != ConnectionState.Established && _state != ConnectionState.Handshaking))
+        if (NativeConnection == null || (_state != ConnectionState.Established && _state != ConnectionState.Handshaking))
         {
             return;
         }
 
-        Ngtcp2.ngtcp2_conn_extend_max_stream_offset(_conn, stream.StreamId, (ulong)bytes);
+        Ngtcp2.ngtcp2_conn_extend_max_stream_offset(NativeConnection, stream.StreamId, (ulong)bytes);
         _endpoint.MarkDirty(this);
         if (_creditTopUpQueued)
         {
@@ -111,19 +111,19 @@ public sealed unsafe partial class QuicConnection
     /// <summary>Loop thread: RESET_STREAM and/or STOP_SENDING for a local abort.</summary>
     internal void ShutdownStream(QuicStream stream, bool read, bool write, long code)
     {
-        if (_conn == null || (_state != ConnectionState.Established && _state != ConnectionState.Handshaking))
+        if (NativeConnection == null || (_state != ConnectionState.Established && _state != ConnectionState.Handshaking))
         {
             return;
         }
 
         if (read)
         {
-            Ngtcp2.ngtcp2_conn_shutdown_stream_read(_conn, 0, stream.StreamId, (ulong)code);
+            Ngtcp2.ngtcp2_conn_shutdown_stream_read(NativeConnection, 0, stream.StreamId, (ulong)code);
         }
 
         if (write)
         {
-            Ngtcp2.ngtcp2_conn_shutdown_stream_write(_conn, 0, stream.StreamId, (ulong)code);
+            Ngtcp2.ngtcp2_conn_shutdown_stream_write(NativeConnection, 0, stream.StreamId, (ulong)code);
         }
 
         _endpoint.MarkDirty(this);

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using BilbyRelay.Quic.Interop;
 using BilbyRelay.Quic.Native;
@@ -12,10 +11,9 @@ namespace BilbyRelay.Quic;
 /// owning endpoint's loop thread, reached through <see cref="QuicEndpoint.Post"/>.
 /// </summary>
 /// <remarks>
-/// Ownership: the connection owns its ngtcp2_conn, its gnutls session, the native ngtcp2_crypto_conn_ref, a
-/// GCHandle to itself (ngtcp2 user_data) and, for clients, its GnuTLS credentials. All are freed exactly once by
-/// <see cref="Free"/>, on the loop thread, never from inside an ngtcp2 callback. A connection is not freed when it
-/// closes: it first spends 3×PTO in the closing or draining period (RFC 9000 §10.2).
+/// Ownership: the connection's native objects belong to its <see cref="NativeConnectionHandle"/>, which
+/// <see cref="Free"/> releases exactly once, on the loop thread, never from inside an ngtcp2 callback. A connection
+/// is not freed when it closes: it first spends 3×PTO in the closing or draining period (RFC 9000 §10.2).
 /// </remarks>
 public sealed partial class QuicConnection : IAsyncDisposable, ILoopWorkItem
 {
@@ -36,24 +34,30 @@ public sealed partial class QuicConnection : IAsyncDisposable, ILoopWorkItem
     private readonly Queue<QuicStream> _sendQueue = new();
     private readonly Queue<OpenStreamRequest> _blockedOpens = new();
     private readonly List<byte[]> _localConnectionIds = [];
-    private GCHandle _self;
-    private TlsCredentials? _clientCredentials;
-    private int _remoteAddressLength;
+    private NativeConnectionHandle? _native;
+    private bool _handshakeCompleted;
+    private byte[]? _peerResetToken;
     private ulong _closeDeadline;
     private byte[]? _closePacket;
+    private int _packetsSinceCloseSent;
     private bool _retryBlockedOpens;
     private bool _statelessResetReceived;
     private string? _handshakeFailure;
     private QuicError? _handshakeFailureError;
 
     // Cross-thread state.
-    private volatile ConnectionState _state = ConnectionState.Handshaking;
     private volatile QuicConnectionCloseInfo? _closeInfo;
     private CloseRequest? _closeRequest;
     private int _serviceQueued;
     private int _vanishRequested;
     private readonly IPEndPoint _remoteEndPoint;
     private string _negotiatedAlpn = "";
+
+    // Traffic counters: +loop, read from any thread.
+    private long _packetsSent;
+    private long _bytesSent;
+    private long _packetsReceived;
+    private long _bytesReceived;
 
     private QuicConnection(QuicEndpoint endpoint, bool isServer, QuicTransportSettings settings, string alpn, QuicClientOptions? clientOptions, IPEndPoint remote)
     {
@@ -70,15 +74,6 @@ public sealed partial class QuicConnection : IAsyncDisposable, ILoopWorkItem
         {
             _connected = new TaskCompletionSource<QuicConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
         }
-    }
-
-    private enum ConnectionState
-    {
-        Handshaking,
-        Established,
-        Closing,
-        Draining,
-        Freed,
     }
 
     /// <summary>Process-unique, increasing.</summary>
@@ -101,10 +96,6 @@ public sealed partial class QuicConnection : IAsyncDisposable, ILoopWorkItem
     internal bool IsDirty { get; set; }
 
     internal ulong ScheduledExpiry { get; set; } = ulong.MaxValue;
-
-    internal bool IsFreed => _state == ConnectionState.Freed;
-
-    internal bool IsEstablished => _state == ConnectionState.Established;
 
     internal QuicEndpoint Endpoint => _endpoint;
 

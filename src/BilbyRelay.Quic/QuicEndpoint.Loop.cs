@@ -71,11 +71,19 @@ internal sealed unsafe partial class QuicEndpoint
         return (int)Math.Min(ms, (ulong)longest);
     }
 
-    /// <summary>Reads and processes datagrams; returns true when it stopped with more possibly waiting.</summary>
+    /// <summary>
+    /// Reads and processes datagrams, for at most <see cref="MaxReceiveBatchesPerTurn"/> batches and
+    /// <see cref="ReceiveTurnNanoseconds"/>; returns true when it stopped with more possibly waiting.
+    /// </summary>
     private bool ReceiveAvailable(ulong now)
     {
         for (var turn = 0; turn < MaxReceiveBatchesPerTurn; turn++)
         {
+            if (turn > 0 && MonotonicClock.NowNanoseconds - now >= ReceiveTurnNanoseconds)
+            {
+                return true;
+            }
+
             int count;
             try
             {

@@ -25,6 +25,10 @@ internal sealed unsafe partial class QuicEndpoint
     private const int ReceiveBatchSize = 64;
     private const int MaxReceiveBatchesPerTurn = 32;
 
+    // What forwarding received datagrams costs is paid again in the flush that sends them on: a turn stops reading
+    // after this long so queued packets, ACKs and timers go out instead of waiting behind a full socket buffer.
+    private const ulong ReceiveTurnNanoseconds = 500_000;
+
     private static readonly Lock s_clientEndpointsLock = new();
     private static QuicEndpoint? s_clientIPv4;
     private static QuicEndpoint? s_clientIPv6;

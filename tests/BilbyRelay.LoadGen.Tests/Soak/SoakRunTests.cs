@@ -1,8 +1,7 @@
 using BilbyRelay.LoadGen;
 using BilbyRelay.Tests.Common;
-using Xunit;
 
-namespace BilbyRelay.Soak.Tests;
+namespace BilbyRelay.LoadGen.Tests.Soak;
 
 /// <summary>A short soak of the published relay binary: the whole scenario, churn and cleanup included.</summary>
 public sealed class SoakRunTests

@@ -1,7 +1,6 @@
 using BilbyRelay.LoadGen;
-using Xunit;
 
-namespace BilbyRelay.Soak.Tests;
+namespace BilbyRelay.LoadGen.Tests.Soak;
 
 public sealed class SoakVerdictTests
 {

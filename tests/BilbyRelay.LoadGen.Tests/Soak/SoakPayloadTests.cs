@@ -1,8 +1,7 @@
 using System.IO.Pipelines;
 using BilbyRelay.LoadGen;
-using Xunit;
 
-namespace BilbyRelay.Soak.Tests;
+namespace BilbyRelay.LoadGen.Tests.Soak;
 
 public sealed class SoakPayloadTests
 {

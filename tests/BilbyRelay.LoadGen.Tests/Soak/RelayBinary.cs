@@ -1,6 +1,5 @@
-using Xunit;
 
-namespace BilbyRelay.Soak.Tests;
+namespace BilbyRelay.LoadGen.Tests.Soak;
 
 /// <summary>The published relay: <c>BILBYRELAY_BINARY</c>, else <c>out/bilbyrelay</c> in the repository above the test.</summary>
 internal static class RelayBinary
