@@ -38,6 +38,8 @@ internal static class Help
                                  --idle-timeout 6 --keep-alive 2; writes --results DIR (perf/results/soak-<time>);
                                  exits 1 unless there were no crashes, byte errors or failed transfers, every edge
                                  was cleaned up, and RSS, fds and threads stayed flat (see docs/reliability.md)
+          soak-report --dir DIR  the report of a soak's results again (index.html, soak-resources.svg,
+                                 soak-load.svg) from DIR/samples.json, judged by the current rule
           udp-forwarder          that trivial forwarder (started by native-udp): --listen ip:port
           direct-server          the direct path's far side: sinks streams, echoes datagrams
                                  --listen 127.0.0.1:0   prints "LISTENING ip:port"

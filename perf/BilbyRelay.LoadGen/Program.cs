@@ -39,6 +39,7 @@ try
         "summarize" => Summary.Run(options),
         "native-udp" => await NativeUdpScenario.RunAsync(options),
         "soak" => await SoakScenario.RunAsync(options),
+        "soak-report" => SoakReport.Run(options),
         "udp-forwarder" => NativeUdpScenario.RunForwarder(options),
         "direct" => await Runner.RunAsync("direct", command, options, null),
         "relay" => await Runner.RunAsync("relay", command, options, null),

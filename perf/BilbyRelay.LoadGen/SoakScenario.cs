@@ -149,6 +149,7 @@ public static class SoakScenario
 
         result.TakeLoad(load);
         SoakResults.Write(config.ResultsDirectory, result);
+        SoakReport.Write(config.ResultsDirectory, SoakResults.Record(result));
         return result;
     }
 

@@ -1,4 +1,3 @@
-
 namespace BilbyRelay.LoadGen.Tests.Soak;
 
 /// <summary>The published relay: <c>BILBYRELAY_BINARY</c>, else <c>out/bilbyrelay</c> in the repository above the test.</summary>
