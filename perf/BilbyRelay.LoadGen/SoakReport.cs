@@ -23,8 +23,7 @@ public static class SoakReport
         Write(directory, recorded);
         foreach (var trend in recorded.Trends ?? [])
         {
-            Console.Error.WriteLine(FormattableString.Invariant(
-                $"  {trend.Metric,-8} floor first {trend.First,8:0.##}  last {trend.Last,8:0.##}  {trend.GrowthPercent,6:+0.0;-0.0} %  {(trend.Flat ? "flat" : "GREW")}  (means {trend.FirstMean:0.##}, {trend.LastMean:0.##})"));
+            Console.Error.WriteLine($"  {trend.Describe()}");
         }
 
         Console.Error.WriteLine($"soak-report: {(recorded.PassesNow ? "passed" : "FAILED")}; wrote {ReportWriter.HtmlFile}, {ResourcesChartFile} and {LoadChartFile} in {directory}");

@@ -124,8 +124,7 @@ public sealed class SoakResult
         text.AppendLine(CultureInfo.InvariantCulture, $"  cleanup: {(CleanedUp ? $"no edge or tunnel left {CleanupSeconds:0.0} s after the load" : $"{EdgesLeft} edges, {TunnelsLeft} tunnels left")}");
         foreach (var trend in Trends ?? [])
         {
-            text.AppendLine(CultureInfo.InvariantCulture,
-                $"  {trend.Metric,-8} floor first {trend.First,8:0.##}  last {trend.Last,8:0.##}  {trend.GrowthPercent,6:+0.0;-0.0} %  {(trend.Flat ? "flat" : "GREW")}  (means {trend.FirstMean:0.##}, {trend.LastMean:0.##})");
+            text.Append("  ").AppendLine(trend.Describe());
         }
 
         foreach (var note in Notes.Concat(Failures))

@@ -105,6 +105,7 @@ public static class SoakResults
                 writer.WriteNumber("first_window_mean", Math.Round(trend.FirstMean, 3));
                 writer.WriteNumber("last_window_mean", Math.Round(trend.LastMean, 3));
                 writer.WriteNumber("limit", Math.Round(trend.Limit, 3));
+                writer.WriteBoolean("judged", trend.Judged);
                 writer.WriteBoolean("flat", trend.Flat);
                 writer.WriteEndObject();
             }

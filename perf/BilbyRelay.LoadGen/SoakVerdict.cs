@@ -4,31 +4,39 @@ namespace BilbyRelay.LoadGen;
 /// How one resource moved between the start and the end of the measured part of a soak: the floor (lowest sample) of
 /// each window decides, the means are for information.
 /// </summary>
-public sealed record SoakTrend(string Metric, double First, double Last, double Limit, double FirstMean, double LastMean)
+public sealed record SoakTrend(string Metric, double First, double Last, double Limit, double FirstMean, double LastMean, bool Judged = true)
 {
     public double Growth => Last - First;
 
     public double GrowthPercent => First > 0 ? 100 * Growth / First : 0;
 
-    public bool Flat => Growth <= Limit;
+    /// <summary>True when the growth is within the limit, or when the run was too short to judge this resource.</summary>
+    public bool Flat => !Judged || Growth <= Limit;
+
+    public string Verdict => !Judged ? "not judged (short run)" : Growth <= Limit ? "flat" : "GREW";
+
+    public string Describe() => FormattableString.Invariant(
+        $"{Metric,-8} floor first {First,8:0.##}  last {Last,8:0.##}  {GrowthPercent,6:+0.0;-0.0} %  {Verdict}  (means {FirstMean:0.##}, {LastMean:0.##})");
 }
 
 /// <summary>
 /// The soak's flatness rule. Warm-up is left out: the first <see cref="WarmUpFraction"/> of the run or its first
-/// <see cref="WarmUpAtLeast"/>, whichever is longer, but never more than half of it (pools fill, the GC settles on its
-/// budget and the thread pool on its size within about two minutes). Of the rest, the mean of the first
-/// <see cref="WindowFraction"/> is compared
-/// with the last <see cref="WindowFraction"/> by their floors, the lowest sample in each: RSS, open fds and threads are
-/// flat when the last floor exceeds the first by at most <see cref="Tolerance"/> of it (for fds and threads at least
-/// one, since a count of 20 cannot move by 10 %). A leak raises the floor the resource returns to; the floor ignores
-/// what comes and goes (thread-pool threads injected while a busy machine delays work, which retire after 20 s idle;
-/// the GC's sawtooth). Only growth fails: memory given back is not a leak.
+/// <see cref="WarmUpAtLeast"/>, whichever is longer, but never more than half of it (pools fill and the GC settles on
+/// its heap size within about five minutes). Of the rest, the first and the last <see cref="WindowFraction"/> are
+/// compared by their floors, the lowest sample in each: RSS, open fds and threads are flat when the last floor exceeds
+/// the first by at most <see cref="Tolerance"/> of it (for fds and threads at least one, since a count of 20 cannot
+/// move by 10 %). A leak raises the floor the resource returns to; the floor ignores what comes and goes (thread-pool
+/// threads injected while a busy machine delays work, which retire after 20 s idle; the GC's sawtooth). Only growth
+/// fails: memory given back is not a leak. RSS is judged only in runs of at least <see cref="MinimumRunForRss"/>: a
+/// shorter one ends while it still settles.
 /// </summary>
 public static class SoakVerdict
 {
     public const double WarmUpFraction = 0.10;
 
-    public static readonly TimeSpan WarmUpAtLeast = TimeSpan.FromMinutes(2);
+    public static readonly TimeSpan WarmUpAtLeast = TimeSpan.FromMinutes(5);
+
+    public static readonly TimeSpan MinimumRunForRss = TimeSpan.FromMinutes(20);
 
     public const double WindowFraction = 0.10;
 
@@ -60,7 +68,7 @@ public static class SoakVerdict
 
         return
         [
-            Trend("rss_mib", first, last, s => s.RssMiB, minimumLimit: 0),
+            Trend("rss_mib", first, last, s => s.RssMiB, minimumLimit: 0) with { Judged = span >= MinimumRunForRss.TotalSeconds },
             Trend("fds", first, last, s => s.Fds, minimumLimit: 1),
             Trend("threads", first, last, s => s.Threads, minimumLimit: 1),
         ];

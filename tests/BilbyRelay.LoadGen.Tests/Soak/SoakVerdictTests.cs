@@ -52,14 +52,31 @@ public sealed class SoakVerdictTests
         Assert.Equal(40, rss.First, 6);
     }
 
-    [Fact]
-    public void ShortRun_WarmsUpForTwoMinutesButAtMostHalf()
-    {
-        // A 5-minute run that ramps for 100 s: 10 % (30 s) would still be ramping; two minutes is past it.
-        var samples = Enumerable.Range(0, 151).Select(i => i * 2.0)
-            .Select(s => new SoakSample { Seconds = s, RssMiB = s < 100 ? 10 + 0.3 * s : 40, Fds = 22, Threads = 18 }).ToList();
+    /// <summary>A 5-minute run sampled every 2 s.</summary>
+    private static List<SoakSample> ShortRun(Func<double, double> rss, Func<double, int> threads) =>
+        Enumerable.Range(0, 151).Select(i => i * 2.0)
+            .Select(s => new SoakSample { Seconds = s, RssMiB = rss(s), Fds = 22, Threads = threads(s) }).ToList();
 
-        Assert.All(SoakVerdict.Trends(samples), t => Assert.True(t.Flat, $"{t.Metric} judged not flat"));
+    [Fact]
+    public void ShortRun_WarmsUpForHalfTheRunAndLeavesRssUnjudged()
+    {
+        // Threads ramp for 140 s (10 % of the run, 30 s, would still be ramping); RSS still grows at the end.
+        var trends = SoakVerdict.Trends(ShortRun(rss: s => 30 + s / 10, threads: s => s < 140 ? 10 + (int)(s / 20) : 17));
+
+        Assert.All(trends, t => Assert.True(t.Flat, $"{t.Metric} judged not flat"));
+        var rss = trends.Single(t => t.Metric == "rss_mib");
+        Assert.False(rss.Judged);
+        Assert.True(rss.GrowthPercent > 10);
+        Assert.Equal("not judged (short run)", rss.Verdict);
+    }
+
+    [Fact]
+    public void ShortRun_StillJudgesThreads()
+    {
+        var threads = SoakVerdict.Trends(ShortRun(rss: _ => 40, threads: s => 17 + (int)(s / 60))).Single(t => t.Metric == "threads");
+
+        Assert.True(threads.Judged);
+        Assert.False(threads.Flat);
     }
 
     [Fact]
