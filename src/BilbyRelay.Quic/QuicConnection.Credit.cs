@@ -6,8 +6,9 @@ namespace BilbyRelay.Quic;
 /// Connection-level flow control against the shared <see cref="QuicMemoryBudget"/>. Credit comes back as soon as
 /// received bytes sit in a stream's buffer (each stream's own window bounds that), so a stalled stream never stalls
 /// the connection; what the connection may have outstanding is what the budget can still cover, and at least a
-/// small floor while the connection itself holds little, so every edge keeps its control stream and a share of
-/// throughput however much other edges pin.
+/// small floor while the engine holds little for this connection's peer (<see cref="Held"/>: its unconsumed bytes and
+/// those moved on into other streams' outputs), so every edge whose bytes keep flowing keeps its control stream and a
+/// share of throughput however much other edges pin, and an edge whose bytes pile up is the one that waits.
 /// </summary>
 /// <remarks>
 /// The window a connection aims for starts at <see cref="CreditFloor"/> and doubles, up to
@@ -17,8 +18,8 @@ namespace BilbyRelay.Quic;
 public sealed unsafe partial class QuicConnection
 {
     /// <summary>
-    /// Credit a connection may always have outstanding while it holds (received, unconsumed) less than this: the
-    /// initial max_data, granted before the budget can be asked, and the floor that keeps a light connection flowing.
+    /// Credit a connection may always have outstanding while the engine holds less than this for its peer: the initial
+    /// max_data, granted before the budget can be asked, and the floor that keeps a light connection flowing.
     /// </summary>
     internal const long CreditFloor = 256 * 1024;
 
@@ -33,9 +34,6 @@ public sealed unsafe partial class QuicConnection
     // loop: connection credit granted and not yet taken by received stream bytes, as reserved in the budget.
     private long _creditOutstanding;
 
-    // Received stream bytes this connection's streams hold unconsumed: +loop on receipt, -any thread on consumption.
-    private long _receiveHeld;
-
     // loop: in the endpoint's list of connections whose credit is below the full window.
     private bool _creditTopUpQueued;
 
@@ -49,20 +47,6 @@ public sealed unsafe partial class QuicConnection
         _creditTarget = _creditOutstanding;
         _creditEpochStart = MonotonicClock.NowNanoseconds;
         Budget.Reserve(_creditOutstanding);
-    }
-
-    /// <summary>Any thread: received bytes now held by a stream of this connection.</summary>
-    internal void ChargeReceived(long bytes)
-    {
-        Interlocked.Add(ref _receiveHeld, bytes);
-        Budget.Charge(bytes);
-    }
-
-    /// <summary>Any thread: held received bytes were consumed or discarded.</summary>
-    internal void ReleaseReceived(long bytes)
-    {
-        Interlocked.Add(ref _receiveHeld, -bytes);
-        Budget.Release(bytes);
     }
 
     /// <summary>Loop thread: <paramref name="bytes"/> of stream data arrived, taking that much outstanding credit.</summary>
@@ -124,7 +108,7 @@ public sealed unsafe partial class QuicConnection
             return true;
         }
 
-        var floorRoom = CreditFloor - Interlocked.Read(ref _receiveHeld) - _creditOutstanding;
+        var floorRoom = CreditFloor - Held.Bytes - _creditOutstanding;
         var granted = Budget.TryReserve(wanted, floorRoom);
         if (granted > 0)
         {

@@ -103,7 +103,7 @@ public sealed unsafe partial class QuicConnection
         _endpoint.MarkDirty(this);
         if (_creditTopUpQueued)
         {
-            // Consumption lowered what this connection holds, which may let its floor grant credit again.
+            // Consumption may have lowered what is held for this peer, which may let its floor grant credit again.
             TopUpCredit();
         }
     }

@@ -70,6 +70,7 @@ public sealed partial class QuicConnection : IAsyncDisposable, ILoopWorkItem
         _clientOptions = clientOptions;
         _remoteEndPoint = remote;
         _datagramCapacity = settings.DatagramSendQueueCapacity;
+        Held = new HeldBytes(settings.MemoryBudget);
         if (!isServer)
         {
             _connected = new TaskCompletionSource<QuicConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -78,6 +79,9 @@ public sealed partial class QuicConnection : IAsyncDisposable, ILoopWorkItem
 
     /// <summary>Process-unique, increasing.</summary>
     public long Id { get; }
+
+    /// <summary>What the engine holds because this connection's peer sent it; its connection credit depends on it.</summary>
+    public HeldBytes Held { get; }
 
     public IPEndPoint RemoteEndPoint => _remoteEndPoint;
 

@@ -7,9 +7,9 @@ namespace BilbyRelay.Quic;
 /// <remarks>
 /// Streams obey it through connection-level flow control: credit a connection grants its peer is reserved here,
 /// and used plus reserved bytes stay below <see cref="PressureThreshold"/>, except for a small floor per connection
-/// that holds little itself (so every edge keeps flowing) while usage is below <see cref="Limit"/>. Usage is thus
-/// bounded by the limit plus one floor per connection. Datagrams obey it strictly: one that would take usage past
-/// <see cref="Limit"/> is refused.
+/// whose peer the engine holds little for (<see cref="HeldBytes"/>), granted whatever the usage so every light edge
+/// keeps flowing while heavy ones wait. Usage is thus bounded by the limit plus one floor per connection. Datagrams
+/// obey it strictly: one that would take usage past <see cref="Limit"/> is refused.
 /// </remarks>
 public sealed class QuicMemoryBudget
 {
@@ -49,18 +49,17 @@ public sealed class QuicMemoryBudget
 
     /// <summary>
     /// Reserves up to <paramref name="wanted"/> bytes of credit: what keeps used plus reserved below
-    /// <see cref="PressureThreshold"/>, or <paramref name="floorRoom"/> if that is more and usage is still below
-    /// <see cref="Limit"/>. Returns what was reserved.
+    /// <see cref="PressureThreshold"/>, or <paramref name="floorRoom"/> if that is more. Returns what was reserved.
     /// </summary>
     /// <remarks>
-    /// The floor lets a connection that holds little keep flowing in the headroom between the threshold and the
-    /// limit; bytes it passes on to other streams' send buffers count as used, so at the limit the floor stops too.
+    /// The floor is granted even past <see cref="Limit"/>: a connection gets floor room only while the engine holds
+    /// little for its peer, and bytes that peer sends stay counted for it until delivered, so a peer whose bytes pile
+    /// up loses its floor and the excess stays one floor per light connection.
     /// </remarks>
     internal long TryReserve(long wanted, long floorRoom)
     {
-        var used = Used;
-        var room = PressureThreshold - used - Reserved;
-        var granted = Math.Min(wanted, used < Limit ? Math.Max(room, floorRoom) : room);
+        var room = PressureThreshold - Used - Reserved;
+        var granted = Math.Min(wanted, Math.Max(room, floorRoom));
         if (granted <= 0)
         {
             return 0;

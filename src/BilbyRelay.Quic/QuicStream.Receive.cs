@@ -72,7 +72,7 @@ public sealed partial class QuicStream
         if (!data.IsEmpty)
         {
             Interlocked.Add(ref _unconsumed, data.Length);
-            _connection.ChargeReceived(data.Length);
+            _connection.Held.Charge(data.Length);
             var writer = _receivePipe.Writer;
             writer.Write(data);
             // The pause threshold is disabled, so this completes synchronously and never blocks the loop.
@@ -117,7 +117,7 @@ public sealed partial class QuicStream
             var owed = Interlocked.Exchange(ref _unconsumed, ReadingEnded);
             if (owed > 0)
             {
-                _connection.ReleaseReceived(owed);
+                _connection.Held.Release(owed);
             }
         }
     }
@@ -130,7 +130,7 @@ public sealed partial class QuicStream
             return;
         }
 
-        _connection.ReleaseReceived(bytes);
+        _connection.Held.Release(bytes);
         Interlocked.Add(ref _pendingCredit, bytes);
         Request(0);
     }

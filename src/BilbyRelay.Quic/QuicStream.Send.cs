@@ -18,9 +18,12 @@ public sealed unsafe partial class QuicStream
 
     private readonly Pipe _sendPipe;
 
-    // Bytes committed to the send pipe and not yet acknowledged, as charged to the memory budget:
+    // Bytes committed to the send pipe and not yet acknowledged, as charged to _sendHeldFor:
     // +application on commit, -loop on acknowledgement.
     private long _sendHeld;
+
+    // Whose peer the output bytes came from: this stream's own connection unless HoldOutputFor said otherwise.
+    private volatile HeldBytes _sendHeldFor;
 
     private readonly long _sendUnsentLimit;
     private readonly SendProgressSignal _sendProgress = new();
@@ -151,7 +154,7 @@ public sealed unsafe partial class QuicStream
             reader.AdvanceTo(result.Buffer.GetPosition(advance));
             _sendAcked += advance;
             Interlocked.Add(ref _sendHeld, -advance);
-            _connection.Budget.Release(advance);
+            _sendHeldFor.Release(advance);
         }
     }
 
@@ -214,7 +217,7 @@ public sealed unsafe partial class QuicStream
             _sendReaderCompleted = true;
             _sendPipe.Reader.Complete();
             var held = Interlocked.Exchange(ref _sendHeld, SendReleased);
-            _connection.Budget.Release(held);
+            _sendHeldFor.Release(held);
             _sendProgress.Release();
         }
     }
@@ -250,7 +253,25 @@ public sealed unsafe partial class QuicStream
             return;
         }
 
-        _connection.Budget.Charge(bytes);
+        _sendHeldFor.Charge(bytes);
+    }
+
+    /// <summary>
+    /// Any thread, before anything is flushed to <see cref="Output"/>: what is written to it comes from the peer that
+    /// <paramref name="source"/> accounts for (a relay splicing another connection's stream into this one), so until
+    /// acknowledged it counts as held for that peer, whose connection credit it then limits. Without this call a
+    /// stream's output counts for its own connection.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Bytes were already flushed to <see cref="Output"/>.</exception>
+    public void HoldOutputFor(HeldBytes source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (Interlocked.Read(ref _sendCommitted) != 0)
+        {
+            throw new InvalidOperationException("Bytes already flushed to the output are held for this stream's own connection.");
+        }
+
+        _sendHeldFor = source;
     }
 
     /// <summary>Application thread: data was flushed or the writer completed; the loop should look at the pipe.</summary>

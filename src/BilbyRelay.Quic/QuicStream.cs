@@ -49,6 +49,7 @@ public sealed partial class QuicStream : IDuplexPipe, ILoopWorkItem
             minimumSegmentSize: NativeBlockMemoryPool.BlockSize, useSynchronizationContext: false));
         _sendPipe = new Pipe(new PipeOptions(pool, pauseWriterThreshold: sendBufferLimit, resumeWriterThreshold: sendBufferLimit / 2,
             minimumSegmentSize: NativeBlockMemoryPool.BlockSize, useSynchronizationContext: false));
+        _sendHeldFor = connection.Held;
         _receiveWindow = connection.InitialStreamReceiveWindow;
         _sendUnsentLimit = Math.Min(sendUnsentLimit, sendBufferLimit);
         _input = new StreamInputReader(this, _receivePipe.Reader);

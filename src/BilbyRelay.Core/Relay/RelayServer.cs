@@ -65,6 +65,9 @@ public sealed partial class RelayServer
     /// <summary>Edges currently connected.</summary>
     public int ConnectedEdges => _sessions.Count;
 
+    /// <summary>The sessions of the edges connected now.</summary>
+    internal IEnumerable<EdgeSession> Sessions => _sessions.Keys;
+
     /// <summary>Tunnels with both slots bound.</summary>
     public int ActiveTunnels => Volatile.Read(ref _activeTunnels);
 

@@ -99,7 +99,7 @@ public sealed class StreamSplicer
             return;
         }
 
-        var peerStream = await OpenPeerStreamAsync(peer, headerBytes, ct).ConfigureAwait(false);
+        var peerStream = await OpenPeerStreamAsync(peer, stream, headerBytes, ct).ConfigureAwait(false);
         if (peerStream is null)
         {
             Refuse(opener, stream, StreamRefusalReason.PeerUnavailable);
@@ -120,12 +120,16 @@ public sealed class StreamSplicer
         }
     }
 
-    private async Task<IEdgeStream?> OpenPeerStreamAsync(EdgeSession peer, byte[] header, CancellationToken ct)
+    private async Task<IEdgeStream?> OpenPeerStreamAsync(EdgeSession peer, IEdgeStream opened, byte[] header, CancellationToken ct)
     {
         IEdgeStream? peerStream = null;
         try
         {
             peerStream = await peer.Connection.OpenBidirectionalStreamAsync(ct).ConfigureAwait(false);
+
+            // Each side's output holds what the other side's edge sent, header included.
+            peerStream.CarryBytesFrom(opened);
+            opened.CarryBytesFrom(peerStream);
             FrameWriter.WriteFrame(peerStream.Output, header);
             var flush = await peerStream.Output.FlushAsync(ct).ConfigureAwait(false);
             if (flush.IsCompleted || flush.IsCanceled)

@@ -32,4 +32,14 @@ public interface IEdgeStream : IDuplexPipe
     void EnsureReceiveWindow(long bytes)
     {
     }
+
+    /// <summary>
+    /// What is written to <see cref="IDuplexPipe.Output"/> is read from <paramref name="source"/>: until delivered it
+    /// counts as held for the edge that sent it, so when memory is short that sender is slowed, not the edges whose
+    /// bytes keep flowing. Called before anything is flushed to the output. Transports without a memory budget have
+    /// nothing to do.
+    /// </summary>
+    void CarryBytesFrom(IEdgeStream source)
+    {
+    }
 }

@@ -12,6 +12,9 @@ internal sealed class QuicEdgeConnection(QuicConnection connection) : IEdgeConne
 {
     public long ConnectionId => connection.Id;
 
+    /// <summary>The engine's connection underneath.</summary>
+    internal QuicConnection Quic => connection;
+
     public IPEndPoint RemoteEndPoint => connection.RemoteEndPoint;
 
     // The engine's Closed task completes with the close information and never faults.

@@ -9,6 +9,8 @@ internal sealed class QuicEdgeStream(QuicStream stream) : IEdgeStream
 {
     public long StreamId => stream.StreamId;
 
+    private QuicStream Stream => stream;
+
     public bool IsBidirectional => stream.IsBidirectional;
 
     public PipeReader Input => stream.Input;
@@ -18,6 +20,14 @@ internal sealed class QuicEdgeStream(QuicStream stream) : IEdgeStream
     public void Abort(long applicationErrorCode) => stream.Abort(applicationErrorCode);
 
     public void EnsureReceiveWindow(long bytes) => stream.EnsureReceiveWindow(bytes);
+
+    public void CarryBytesFrom(IEdgeStream source)
+    {
+        if (source is QuicEdgeStream quic)
+        {
+            stream.HoldOutputFor(quic.Stream.Connection.Held);
+        }
+    }
 
     public override string ToString() => stream.ToString();
 }

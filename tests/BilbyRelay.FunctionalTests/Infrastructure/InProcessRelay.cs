@@ -71,6 +71,10 @@ internal sealed class InProcessRelay : IAsyncDisposable
         return new InProcessRelay(relay, listener, lifetime, budget, config.QuicThreads);
     }
 
+    /// <summary>The relay's side of the connection of <paramref name="edge"/>, which must have its own socket (<see cref="SimulatedEdgeOptions.OwnSocket"/>).</summary>
+    public QuicConnection ConnectionOf(SimulatedEdge edge) =>
+        Relay.Sessions.Select(s => ((QuicEdgeConnection)s.Connection).Quic).Single(c => c.RemoteEndPoint.Port == edge.LocalEndPoint.Port);
+
     public Task<SimulatedEdge> ConnectEdgeAsync(SimulatedEdgeOptions? options = null) =>
         SimulatedEdge.ConnectAsync(Endpoint, options, TestTimeouts.Token());
 

@@ -32,7 +32,7 @@ public sealed class MemoryBudgetTests
     }
 
     [Fact]
-    public void Credit_IsReservedUpToTheThreshold_ThenOnlyTheFloorBelowTheLimit_ThenNothing()
+    public void Credit_IsReservedUpToTheThreshold_ThenOnlyTheFloor_WhateverTheUsage()
     {
         var budget = new QuicMemoryBudget(1024 * 1024);
         const long floor = 64 * 1024;
@@ -41,17 +41,19 @@ public sealed class MemoryBudgetTests
         Assert.Equal(budget.PressureThreshold, budget.TryReserve(long.MaxValue / 2, floor));
         Assert.True(budget.IsUnderPressure);
 
-        // Past the threshold a connection that holds little still gets its floor...
+        // Past the threshold a connection that holds little still gets its floor, one that holds much nothing...
         Assert.Equal(floor, budget.TryReserve(1024 * 1024, floor));
         Assert.Equal(0, budget.TryReserve(1024 * 1024, 0));
 
-        // ...until usage reaches the limit.
+        // ...even with usage at the limit: what a light connection sends flows on, so it must not freeze.
         budget.Unreserve(budget.Reserved);
         budget.Charge(1024 * 1024);
-        Assert.Equal(0, budget.TryReserve(1024 * 1024, floor));
+        Assert.Equal(floor, budget.TryReserve(1024 * 1024, floor));
+        Assert.Equal(0, budget.TryReserve(1024 * 1024, -floor));
 
+        budget.Unreserve(budget.Reserved);
         budget.Release(1024 * 1024);
-        Assert.Equal(100, budget.TryReserve(100, floor));
+        Assert.Equal(100, budget.TryReserve(100, 0));
         Assert.Equal(100, budget.Reserved);
     }
 
@@ -128,9 +130,10 @@ public sealed class MemoryBudgetTests
             var held = budget.Used;
             if (budgeted)
             {
-                // Past the pressure threshold only credit the client already held can still arrive.
+                // The echo's output counts for the client that sent it, so the client is heavy: it gets no floor, and
+                // usage stops where used plus reserved reach the pressure threshold (well below the limit).
                 Assert.True(budget.IsUnderPressure, $"held {held}");
-                Assert.True(held >= budget.PressureThreshold && held <= limit + (Streams * MaxStreamWindow), $"held {held} reserved {budget.Reserved} accepted {accepted}, written {string.Join(", ", written)}");
+                Assert.True(server.Held.Bytes == held && held <= limit, $"held {held} reserved {budget.Reserved} accepted {accepted}, written {string.Join(", ", written)}");
             }
             else
             {
@@ -144,6 +147,48 @@ public sealed class MemoryBudgetTests
             await Polling.UntilAsync(() => Volatile.Read(ref accepted) == Streams, QuicTestEnvironment.Timeout, () => $"accepted {accepted} streams");
             await stop.CancelAsync();
             await echoing;
+        }
+    }
+
+    [Fact]
+    public async Task SplicedOutput_IsHeldForTheConnectionWhosePeerSentIt()
+    {
+        // The server copies a stream from one client into a stream towards another client that never reads (what the
+        // relay's splice does): what piles up in that output counts for the sending client's connection.
+        var budget = new QuicMemoryBudget(long.MaxValue);
+        await using var listener = QuicTestEnvironment.StartListener(o =>
+        {
+            o.Transport.MemoryBudget = budget;
+            o.Transport.StreamSendBufferLimit = ServerSendLimit;
+        });
+        var (sender, fromSender) = await QuicTestEnvironment.ConnectPairAsync(listener);
+        var (receiver, toReceiver) = await QuicTestEnvironment.ConnectPairAsync(listener, o => o.Transport.StreamReceiveWindow = 64 * 1024);
+        await using (sender)
+        await using (fromSender)
+        await using (receiver)
+        await using (toReceiver)
+        {
+            using var stop = new CancellationTokenSource();
+            var (senderStream, input) = await StreamData.OpenAcceptedAsync(sender, fromSender, primeBytes: 1).WaitAsync(QuicTestEnvironment.Timeout);
+            var output = await toReceiver.OpenStreamAsync(bidirectional: true);
+            output.HoldOutputFor(fromSender.Held);
+            var copying = input.Input.CopyToAsync(output.Output, stop.Token);
+            long written = 0;
+            _ = PipeLoad.WriteUntilStoppedAsync(senderStream.Output, 16 * 1024, n => Interlocked.Add(ref written, n), stop.Token);
+
+            await Polling.UntilNoProgressAsync(() => Interlocked.Read(ref written), QuicTestEnvironment.Timeout);
+            Assert.True(fromSender.Held.Bytes > 256 * 1024, $"held for the sender {fromSender.Held.Bytes}: the output did not back up");
+            Assert.Equal(0, toReceiver.Held.Bytes);
+            Assert.Equal(budget.Used, fromSender.Held.Bytes);
+            Assert.Throws<InvalidOperationException>(() => output.HoldOutputFor(toReceiver.Held));
+
+            // The receiver goes away: the copy fails, its input is dropped, and nothing stays held for the sender.
+            await receiver.DisposeAsync();
+            await Assert.ThrowsAsync<QuicStreamAbortedException>(() => copying.WaitAsync(QuicTestEnvironment.Timeout));
+            await input.Input.CompleteAsync();
+            await Polling.UntilAsync(() => fromSender.Held.Bytes == 0 && budget.Used == 0, QuicTestEnvironment.Timeout, () => $"held for the sender {fromSender.Held.Bytes}, used {budget.Used}");
+            // The sender's writer ends with its connection (a flush waiting for flow control does not see the token).
+            await stop.CancelAsync();
         }
     }
 
