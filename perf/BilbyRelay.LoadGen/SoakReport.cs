@@ -54,7 +54,7 @@ public static class SoakReport
 
         foreach (var trend in recorded.Trends ?? [])
         {
-            foreach (var (name, value) in new[] { ("first_window_floor", trend.First), ("last_window_floor", trend.Last), ("growth_pct", trend.GrowthPercent) })
+            foreach (var (name, value) in new[] { ($"first_window_{trend.Statistic}", trend.First), ($"last_window_{trend.Statistic}", trend.Last), ("growth_pct", trend.GrowthPercent) })
             {
                 if (document.FindFigure($"{trend.Metric}_{name}") is null)
                 {

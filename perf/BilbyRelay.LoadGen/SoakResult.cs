@@ -104,8 +104,8 @@ public sealed class SoakResult
 
         foreach (var trend in Trends ?? [])
         {
-            figures[$"{trend.Metric}_first_window_floor"] = trend.First;
-            figures[$"{trend.Metric}_last_window_floor"] = trend.Last;
+            figures[$"{trend.Metric}_first_window_{trend.Statistic}"] = trend.First;
+            figures[$"{trend.Metric}_last_window_{trend.Statistic}"] = trend.Last;
             figures[$"{trend.Metric}_growth_pct"] = trend.GrowthPercent;
             figures[$"{trend.Metric}_first_window_mean"] = trend.FirstMean;
             figures[$"{trend.Metric}_last_window_mean"] = trend.LastMean;

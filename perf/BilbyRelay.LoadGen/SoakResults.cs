@@ -100,8 +100,9 @@ public static class SoakResults
             {
                 writer.WriteStartObject();
                 writer.WriteString("metric", trend.Metric);
-                writer.WriteNumber("first_window_floor", Math.Round(trend.First, 3));
-                writer.WriteNumber("last_window_floor", Math.Round(trend.Last, 3));
+                writer.WriteString("statistic", trend.Statistic);
+                writer.WriteNumber("first_window", Math.Round(trend.First, 3));
+                writer.WriteNumber("last_window", Math.Round(trend.Last, 3));
                 writer.WriteNumber("first_window_mean", Math.Round(trend.FirstMean, 3));
                 writer.WriteNumber("last_window_mean", Math.Round(trend.LastMean, 3));
                 writer.WriteNumber("limit", Math.Round(trend.Limit, 3));

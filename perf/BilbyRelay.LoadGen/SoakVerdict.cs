@@ -1,10 +1,11 @@
 namespace BilbyRelay.LoadGen;
 
 /// <summary>
-/// How one resource moved between the start and the end of the measured part of a soak: the floor (lowest sample) of
-/// each window decides, the means are for information.
+/// How one resource moved between the start and the end of the measured part of a soak: <see cref="First"/> and
+/// <see cref="Last"/> are the windows' <see cref="Statistic"/> ("mean" or "floor"), the one judged; the means are
+/// also kept for information.
 /// </summary>
-public sealed record SoakTrend(string Metric, double First, double Last, double Limit, double FirstMean, double LastMean, bool Judged = true)
+public sealed record SoakTrend(string Metric, string Statistic, double First, double Last, double Limit, double FirstMean, double LastMean, bool Judged = true)
 {
     public double Growth => Last - First;
 
@@ -16,19 +17,19 @@ public sealed record SoakTrend(string Metric, double First, double Last, double 
     public string Verdict => !Judged ? "not judged (short run)" : Growth <= Limit ? "flat" : "GREW";
 
     public string Describe() => FormattableString.Invariant(
-        $"{Metric,-8} floor first {First,8:0.##}  last {Last,8:0.##}  {GrowthPercent,6:+0.0;-0.0} %  {Verdict}  (means {FirstMean:0.##}, {LastMean:0.##})");
+        $"{Metric,-8} {Statistic,-5} first {First,8:0.##}  last {Last,8:0.##}  {GrowthPercent,6:+0.0;-0.0} %  {Verdict}  (means {FirstMean:0.##}, {LastMean:0.##})");
 }
 
 /// <summary>
 /// The soak's flatness rule. Warm-up is left out: the first <see cref="WarmUpFraction"/> of the run or its first
 /// <see cref="WarmUpAtLeast"/>, whichever is longer, but never more than half of it (pools fill and the GC settles on
 /// its heap size within about five minutes). Of the rest, the first and the last <see cref="WindowFraction"/> are
-/// compared by their floors, the lowest sample in each: RSS, open fds and threads are flat when the last floor exceeds
-/// the first by at most <see cref="Tolerance"/> of it (for fds and threads at least one, since a count of 20 cannot
-/// move by 10 %). A leak raises the floor the resource returns to; the floor ignores what comes and goes (thread-pool
-/// threads injected while a busy machine delays work, which retire after 20 s idle; the GC's sawtooth). Only growth
-/// fails: memory given back is not a leak. RSS is judged only in runs of at least <see cref="MinimumRunForRss"/>: a
-/// shorter one ends while it still settles.
+/// compared: RSS by the windows' means (the GC's sawtooth averages out, while one low sample after a full collection
+/// would move a floor), open fds and threads by their floors, the lowest sample in each (a leaked thread or fd raises
+/// the floor; thread-pool threads injected while a busy machine delays work, which retire after 20 s idle, do not).
+/// Flat: the last exceeds the first by at most <see cref="Tolerance"/> of it (for fds and threads at least one, since
+/// a count of 20 cannot move by 10 %). Only growth fails: memory given back is not a leak. RSS is judged only in runs
+/// of at least <see cref="MinimumRunForRss"/>: a shorter one ends while it still settles.
 /// </summary>
 public static class SoakVerdict
 {
@@ -68,15 +69,15 @@ public static class SoakVerdict
 
         return
         [
-            Trend("rss_mib", first, last, s => s.RssMiB, minimumLimit: 0) with { Judged = span >= MinimumRunForRss.TotalSeconds },
-            Trend("fds", first, last, s => s.Fds, minimumLimit: 1),
-            Trend("threads", first, last, s => s.Threads, minimumLimit: 1),
+            Trend("rss_mib", byFloor: false, first, last, s => s.RssMiB, minimumLimit: 0) with { Judged = span >= MinimumRunForRss.TotalSeconds },
+            Trend("fds", byFloor: true, first, last, s => s.Fds, minimumLimit: 1),
+            Trend("threads", byFloor: true, first, last, s => s.Threads, minimumLimit: 1),
         ];
     }
 
-    private static SoakTrend Trend(string metric, List<SoakSample> first, List<SoakSample> last, Func<SoakSample, double> value, double minimumLimit)
+    private static SoakTrend Trend(string metric, bool byFloor, List<SoakSample> first, List<SoakSample> last, Func<SoakSample, double> value, double minimumLimit)
     {
-        var floor = first.Min(value);
-        return new SoakTrend(metric, floor, last.Min(value), Math.Max(Tolerance * floor, minimumLimit), first.Average(value), last.Average(value));
+        var (a, b) = byFloor ? (first.Min(value), last.Min(value)) : (first.Average(value), last.Average(value));
+        return new SoakTrend(metric, byFloor ? "floor" : "mean", a, b, Math.Max(Tolerance * a, minimumLimit), first.Average(value), last.Average(value));
     }
 }

@@ -22,6 +22,6 @@ public sealed class SoakReportTests
         Assert.Equal(["CPU (% of one core)", "edges connected"], document.TimeSeries[1].Series.Select(s => s.Label));
         Assert.Equal(0, document.FindFigure("threads_growth_pct")!.Value);
         Assert.Equal("%", document.FindFigure("threads_growth_pct")!.Unit);
-        Assert.Equal("MiB", document.FindFigure("rss_mib_last_window_floor")!.Unit);
+        Assert.Equal("MiB", document.FindFigure("rss_mib_last_window_mean")!.Unit);
     }
 }

@@ -29,7 +29,7 @@ public sealed class SoakVerdictTests
     [Fact]
     public void SteadyGrowth_OfRssBeyondTenPercent_IsNotFlat()
     {
-        // 40 MiB growing 0.1 MiB a minute: the floors of the windows (minutes 6-11.4 and 54.6-60) differ by about 12 %.
+        // 40 MiB growing 0.1 MiB a minute: the means of the windows (minutes 6-11.4 and 54.6-60) differ by about 12 %.
         var rss = Trend(Run(minute => 40 + 0.1 * minute), "rss_mib");
 
         Assert.False(rss.Flat);
@@ -104,6 +104,16 @@ public sealed class SoakVerdictTests
         var rss = Trend(Run(minute => 40 + minute / 6 + 8 * (minute % 1)), "rss_mib");
 
         Assert.False(rss.Flat);
+    }
+
+    [Fact]
+    public void RssByMean_OneLowSampleInTheFirstWindowDoesNotDecide()
+    {
+        // A full collection drops RSS to 30 MiB for one sample at minute 7; it is 45 MiB otherwise.
+        var rss = Trend(Run(minute => Math.Abs(minute - 7) < 0.01 ? 30 : 45), "rss_mib");
+
+        Assert.Equal("mean", rss.Statistic);
+        Assert.True(rss.Flat);
     }
 
     [Fact]
