@@ -9,7 +9,10 @@ namespace BilbyRelay.LoadGen;
 /// <c>native-udp</c>: media datagrams through the relay's native UDP plane against the same traffic through a
 /// trivial forwarder (one <c>recvfrom</c> and one <c>sendto</c> per datagram, no session logic). One sender edge and
 /// one receiver edge on their own loopback addresses; the sender keeps at most <c>--window</c> datagrams in flight,
-/// so the figure is what the forwarder sustains, not how much the kernel drops.
+/// so the figure is what the forwarder sustains, not how much the kernel drops. With <c>--kernel-baseline</c> (root, in
+/// a network namespace of its own: it adds an nftables table there) a third path forwards in the kernel alone: a DNAT
+/// rule sends the sender's datagrams straight to the receiver, with no process in between. <c>--relay-threads N</c>
+/// starts the relay with <c>--quic-threads N</c>.
 /// </summary>
 internal static class NativeUdpScenario
 {
@@ -37,13 +40,27 @@ internal static class NativeUdpScenario
         var relayPort = ChildProcess.FreePort(ProtocolType.Udp);
         var quic = ChildProcess.FreePort(ProtocolType.Udp);
         var api = ChildProcess.FreePort(ProtocolType.Tcp);
-        await using (var relay = ChildProcess.Start(binary, ["--quic-addr", $"127.0.0.1:{quic}", "--api-addr", $"127.0.0.1:{api}", "--udp-relay-addrs", $"127.0.0.1:{relayPort}"]))
+        string[] relayArguments = ["--quic-addr", $"127.0.0.1:{quic}", "--api-addr", $"127.0.0.1:{api}", "--udp-relay-addrs", $"127.0.0.1:{relayPort}"];
+        if (options.Get("relay-threads") is { } threads)
+        {
+            relayArguments = [.. relayArguments, "--quic-threads", threads];
+        }
+
+        await using (var relay = ChildProcess.Start(binary, relayArguments))
         {
             await relay.WaitForLineAsync("Relay ready", TimeSpan.FromSeconds(30));
             await MeasureAsync(report, "relay", new IPEndPoint(IPAddress.Loopback, relayPort), relay, size, seconds, window);
         }
 
+        if (options.Has("kernel-baseline"))
+        {
+            var kernelPort = ChildProcess.FreePort(ProtocolType.Udp);
+            await MeasureAsync(report, "kernel", new IPEndPoint(IPAddress.Loopback, kernelPort), null, size, seconds, window, KernelForwarding(kernelPort));
+            report.Add("native_udp_relay_to_kernel_ratio", report.Figures["native_udp_relay_dgram_per_s"] / report.Figures["native_udp_kernel_dgram_per_s"]);
+        }
+
         report.Add("native_udp_relay_to_forwarder_ratio", report.Figures["native_udp_relay_dgram_per_s"] / report.Figures["native_udp_forwarder_dgram_per_s"]);
+        report.Add("native_udp_relay_to_forwarder_cpu_ratio", report.Figures["native_udp_relay_cpu_us_per_dgram"] / report.Figures["native_udp_forwarder_cpu_us_per_dgram"]);
         Console.WriteLine(report.ToJsonLine());
         return 0;
     }
@@ -82,16 +99,76 @@ internal static class NativeUdpScenario
         }
     }
 
-    private static async Task MeasureAsync(RunReport report, string name, IPEndPoint target, ChildProcess process, int size, double seconds, int window)
+    /// <summary>
+    /// Installs a DNAT rule for datagrams to 127.0.0.1:<paramref name="port"/> towards the receiver (the rule is
+    /// removed when the table is deleted at the end of the measurement). Runs <c>nft</c>; needs CAP_NET_ADMIN.
+    /// </summary>
+    private static Func<Socket, Func<Task>> KernelForwarding(int port) => receiver =>
+    {
+        var to = (IPEndPoint)receiver.LocalEndPoint!;
+        Nft("add table ip bilbyrelay_loadgen");
+        Nft("add chain ip bilbyrelay_loadgen out { type nat hook output priority -100 ; }");
+        Nft($"add rule ip bilbyrelay_loadgen out ip daddr 127.0.0.1 udp dport {port} dnat to {to}");
+        return () =>
+        {
+            Nft("delete table ip bilbyrelay_loadgen");
+            return Task.CompletedTask;
+        };
+    };
+
+    private static void Nft(string command)
+    {
+        var start = new ProcessStartInfo("nft") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var word in command.Split(' '))
+        {
+            start.ArgumentList.Add(word);
+        }
+
+        using var nft = Process.Start(start) ?? throw new InvalidOperationException("cannot start nft");
+        var error = nft.StandardError.ReadToEnd();
+        nft.WaitForExit();
+        if (nft.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"nft {command} failed ({nft.ExitCode}): {error.Trim()}; --kernel-baseline needs root in a network namespace of its own (unshare -n)");
+        }
+    }
+
+    /// <param name="process">The forwarding process, whose CPU time is measured; null for the kernel path, whose work
+    /// is done in the sender's and receiver's system calls.</param>
+    /// <param name="kernelPath">For the kernel path: sets up forwarding to the receiver socket (no registers) and
+    /// returns its removal.</param>
+    private static async Task MeasureAsync(RunReport report, string name, IPEndPoint target, ChildProcess? process, int size, double seconds, int window, Func<Socket, Func<Task>>? kernelPath = null)
     {
         var tunnel = Guid.NewGuid();
         using var egress = Bind("127.0.0.2");
         using var ingress = Bind("127.0.0.3");
+        Func<Task>? removeKernelPath = null;
+        if (kernelPath is not null)
+        {
+            removeKernelPath = kernelPath(ingress);
+        }
+        else
+        {
+            // Registers (the forwarder ignores their meaning and learns the two ends from them).
+            await RegisterAsync(ingress, target, tunnel, "ingress");
+            await RegisterAsync(egress, target, tunnel, "egress");
+        }
 
-        // Registers (the forwarder ignores their meaning and learns the two ends from them).
-        await RegisterAsync(ingress, target, tunnel, "ingress");
-        await RegisterAsync(egress, target, tunnel, "egress");
+        try
+        {
+            MeasureFlow(report, name, target, process, egress, ingress, tunnel, size, seconds, window);
+        }
+        finally
+        {
+            if (removeKernelPath is not null)
+            {
+                await removeKernelPath();
+            }
+        }
+    }
 
+    private static void MeasureFlow(RunReport report, string name, IPEndPoint target, ChildProcess? process, Socket egress, Socket ingress, Guid tunnel, int size, double seconds, int window)
+    {
         var datagram = new byte[size];
         tunnel.TryWriteBytes(datagram, bigEndian: true, out _);
         Random.Shared.NextBytes(datagram.AsSpan(16));
@@ -115,7 +192,7 @@ internal static class NativeUdpScenario
         }) { IsBackground = true };
         receiver.Start();
 
-        var cpuBefore = process.CpuSeconds();
+        var cpuBefore = process?.CpuSeconds() ?? 0;
         var start = Stopwatch.GetTimestamp();
         var deadline = start + (long)(seconds * Stopwatch.Frequency);
         while (Stopwatch.GetTimestamp() < deadline)
@@ -131,7 +208,7 @@ internal static class NativeUdpScenario
         }
 
         var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        var cpu = process.CpuSeconds() - cpuBefore;
+        var cpu = (process?.CpuSeconds() ?? 0) - cpuBefore;
         Volatile.Write(ref receiving, false);
         receiver.Join();
         var delivered = Interlocked.Read(ref received);
@@ -139,8 +216,16 @@ internal static class NativeUdpScenario
         report.Add($"native_udp_{name}_dgram_per_s", delivered / elapsed);
         report.Add($"native_udp_{name}_Mbit_per_s", delivered * (double)size * 8 / 1e6 / elapsed);
         report.Add($"native_udp_{name}_loss_pct", sent == 0 ? 0 : 100.0 * (sent - delivered) / sent);
-        report.Add($"native_udp_{name}_cpu_s_per_GB", gigabytes == 0 ? 0 : cpu / gigabytes);
-        Console.Error.WriteLine($"  {name}: {delivered / elapsed:0} datagrams/s, {delivered * (double)size * 8 / 1e6 / elapsed:0} Mbit/s, {cpu / elapsed * 100:0}% of a core");
+        var line = $"  {name}: {delivered / elapsed:0} datagrams/s, {delivered * (double)size * 8 / 1e6 / elapsed:0} Mbit/s";
+        if (process is not null)
+        {
+            report.Add($"native_udp_{name}_cpu_s_per_GB", gigabytes == 0 ? 0 : cpu / gigabytes);
+            var microsecondsPerDatagram = delivered == 0 ? 0 : cpu * 1e6 / delivered;
+            report.Add($"native_udp_{name}_cpu_us_per_dgram", microsecondsPerDatagram);
+            line += $", {cpu / elapsed * 100:0}% of a core, {microsecondsPerDatagram:0.00} µs CPU per datagram";
+        }
+
+        Console.Error.WriteLine(line);
     }
 
     private static Socket Bind(string ip)

@@ -62,6 +62,7 @@ public sealed unsafe partial class QuicConnection
 
         _handshakeCompleted = true;
         MoveTo(ConnectionState.Established);
+        LeaveHalfOpen();
         UpdateMaxDatagramSize((int)Ngtcp2.ngtcp2_conn_get_path_max_tx_udp_payload_size(NativeConnection));
         if (_isServer)
         {

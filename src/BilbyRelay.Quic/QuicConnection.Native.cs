@@ -16,14 +16,20 @@ public sealed unsafe partial class QuicConnection
         "NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:%DISABLE_TLS13_COMPAT_MODE\0"u8.ToArray();
 
     /// <summary>Loop thread: creates the server side of a connection for a client Initial. Null when that failed.</summary>
-    internal static QuicConnection? CreateServer(QuicEndpoint endpoint, QuicListener listener, ngtcp2_pkt_hd* header, byte* source, int sourceLength, ulong now)
+    /// <param name="originalDcid">
+    /// The DCID of the client's first Initial when this one carries a valid Retry token (<paramref name="header"/>'s
+    /// DCID is then the Retry's SCID); null without Retry.
+    /// </param>
+    internal static QuicConnection? CreateServer(QuicEndpoint endpoint, QuicListener listener, ngtcp2_pkt_hd* header, ngtcp2_cid* originalDcid, byte* source, int sourceLength, ulong now)
     {
         var remote = SocketAddressCodec.Read(new ReadOnlySpan<byte>(source, sourceLength));
         var connection = new QuicConnection(endpoint, isServer: true, listener.Options.Transport, listener.Options.Alpn, null, remote);
         try
         {
-            connection.InitializeServer(listener, header, source, sourceLength, now);
+            connection.InitializeServer(listener, header, originalDcid, source, sourceLength, now);
             endpoint.AddConnection(connection);
+            connection._halfOpen = true;
+            endpoint.OnHalfOpenStarted();
             return connection;
         }
         catch (Exception e)
@@ -74,7 +80,7 @@ public sealed unsafe partial class QuicConnection
         }
     }
 
-    private void InitializeServer(QuicListener listener, ngtcp2_pkt_hd* header, byte* source, int sourceLength, ulong now)
+    private void InitializeServer(QuicListener listener, ngtcp2_pkt_hd* header, ngtcp2_cid* originalDcid, byte* source, int sourceLength, ulong now)
     {
         _native = new NativeConnectionHandle(this, new ReadOnlySpan<byte>(source, sourceLength));
         var scid = RandomConnectionId();
@@ -83,6 +89,17 @@ public sealed unsafe partial class QuicConnection
         var parameters = CreateTransportParameters();
         parameters.original_dcid = header->dcid;
         parameters.original_dcid_present = 1;
+        if (originalDcid != null)
+        {
+            // RFC 9000 §7.3: after a Retry the client checks both the first DCID it used and the Retry's SCID.
+            parameters.original_dcid = *originalDcid;
+            parameters.retry_scid = header->dcid;
+            parameters.retry_scid_present = 1;
+            settings.token = header->token;
+            settings.tokenlen = header->tokenlen;
+            settings.token_type = Ngtcp2.NGTCP2_TOKEN_TYPE_RETRY;
+        }
+
         parameters.disable_active_migration = 1;
         NativeErrors.ThrowIfNgtcp2Failed(_endpoint.GenerateStatelessResetToken(parameters.stateless_reset_token, &scid), "ngtcp2_crypto_generate_stateless_reset_token");
         parameters.stateless_reset_token_present = 1;
@@ -98,6 +115,16 @@ public sealed unsafe partial class QuicConnection
         AddLocalConnectionId(scid.AsSpan());
         ConfigureConnection();
         CreateServerSession(listener.Credentials);
+    }
+
+    /// <summary>Loop thread: the connection no longer counts as half-open (its handshake completed, or it is freed).</summary>
+    private void LeaveHalfOpen()
+    {
+        if (_halfOpen)
+        {
+            _halfOpen = false;
+            _endpoint.OnHalfOpenEnded();
+        }
     }
 
     private void ConfigureConnection()
@@ -146,7 +173,7 @@ public sealed unsafe partial class QuicConnection
         return parameters;
     }
 
-    private static ngtcp2_cid RandomConnectionId()
+    internal static ngtcp2_cid RandomConnectionId()
     {
         Span<byte> bytes = stackalloc byte[QuicEndpoint.LocalConnectionIdLength];
         CryptoRandom.Fill(bytes);
@@ -236,6 +263,7 @@ public sealed unsafe partial class QuicConnection
         }
 
         MoveTo(ConnectionState.Freed);
+        LeaveHalfOpen();
         ReportClosed(new QuicConnectionCloseInfo(QuicCloseReason.LocalClose, null, null, null));
         foreach (var id in _localConnectionIds)
         {

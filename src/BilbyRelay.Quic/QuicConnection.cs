@@ -35,6 +35,7 @@ public sealed partial class QuicConnection : IAsyncDisposable, ILoopWorkItem
     private readonly Queue<OpenStreamRequest> _blockedOpens = new();
     private readonly List<byte[]> _localConnectionIds = [];
     private NativeConnectionHandle? _native;
+    private bool _halfOpen; // a server connection counted in its endpoint's half-open connections
     private bool _handshakeCompleted;
     private byte[]? _peerResetToken;
     private ulong _closeDeadline;

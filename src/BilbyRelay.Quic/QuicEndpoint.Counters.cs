@@ -27,6 +27,10 @@ internal sealed partial class QuicEndpoint
         BusyTime = TimeSpan.FromTicks(Interlocked.Read(ref _busyNanoseconds) / 100),
         HandshakesCompleted = Interlocked.Read(ref _handshakesCompleted),
         HandshakesFailed = Interlocked.Read(ref _handshakesFailed),
+        HandshakesRetried = Interlocked.Read(ref _handshakesRetried),
+        HalfOpenConnections = HalfOpenConnections,
+        HandshakesRefusedHalfOpenCap = Interlocked.Read(ref _refusedHalfOpenCap),
+        HandshakesRefusedInvalidToken = Interlocked.Read(ref _refusedInvalidToken),
     };
 
     /// <summary>Loop thread: a server connection completed its handshake.</summary>

@@ -75,13 +75,20 @@ internal sealed unsafe partial class QuicEndpoint
             return;
         }
 
+        ngtcp2_cid originalDcid;
+        if (!AdmitInitial(&header, length, source, sourceLength, now, &originalDcid, out var validated))
+        {
+            return;
+        }
+
         if (!Admit(source, sourceLength))
         {
             Refuse(&header, source, sourceLength);
             return;
         }
 
-        var created = QuicConnection.CreateServer(this, Listener, &header, source, sourceLength, now);
+        CountHandshakeStarted(now);
+        var created = QuicConnection.CreateServer(this, Listener, &header, validated ? &originalDcid : null, source, sourceLength, now);
         if (created is null)
         {
             Interlocked.Increment(ref _packetsDropped);
@@ -120,19 +127,23 @@ internal sealed unsafe partial class QuicEndpoint
     /// </summary>
     private void Refuse(ngtcp2_pkt_hd* header, byte* source, int sourceLength)
     {
+        CloseInitial(header, NativeErrors.TransportConnectionRefused, "connection refused"u8, source, sourceLength);
+        Emit(QuicLogLevel.Information, 0, $"Refused a connection from {SocketAddressCodec.Read(new ReadOnlySpan<byte>(source, sourceLength))}.");
+    }
+
+    /// <summary>Answers an Initial with an Initial CONNECTION_CLOSE carrying <paramref name="errorCode"/>; keeps no state.</summary>
+    private void CloseInitial(ngtcp2_pkt_hd* header, ulong errorCode, ReadOnlySpan<byte> reason, byte* source, int sourceLength)
+    {
         Interlocked.Increment(ref _packetsDropped);
-        var reason = "connection refused"u8;
         fixed (byte* reasonPtr = reason)
         {
             var written = Ngtcp2Crypto.ngtcp2_crypto_write_connection_close(
-                _sendBuffer, 1500, header->version, &header->scid, &header->dcid, NativeErrors.TransportConnectionRefused, reasonPtr, (nuint)reason.Length);
+                _sendBuffer, 1500, header->version, &header->scid, &header->dcid, errorCode, reasonPtr, (nuint)reason.Length);
             if (written > 0)
             {
                 SendStateless(_sendBuffer, (int)written, source, sourceLength);
             }
         }
-
-        Emit(QuicLogLevel.Information, 0, $"Refused a connection from {SocketAddressCodec.Read(new ReadOnlySpan<byte>(source, sourceLength))}.");
     }
 
     private void SendVersionNegotiation(ngtcp2_version_cid* versionCid, int receivedLength, byte* source, int sourceLength)

@@ -71,7 +71,7 @@ internal sealed unsafe partial class QuicEndpoint
     private long _sendWaits;
     private int _connectionCount;
 
-    private QuicEndpoint(UdpBatchSocket socket, QuicListener? listener, Action<QuicLogEvent>? log)
+    private QuicEndpoint(UdpBatchSocket socket, QuicListener? listener, Action<QuicLogEvent>? log, int loopsSharingAddress)
     {
         _socket = socket;
         Listener = listener;
@@ -91,6 +91,14 @@ internal sealed unsafe partial class QuicEndpoint
             // Every loop of a listener shares the key: a loop that gets a packet for another loop's connection (the
             // peer's port changed) answers with a stateless reset the peer recognises, so it reconnects at once.
             listener.StatelessResetKey.CopyTo(new Span<byte>(_resetSecret, 32));
+            var options = listener.Options;
+            if (options.RetryAboveHandshakesPerSecond is { } threshold)
+            {
+                _retryThreshold = threshold == 0 ? 0 : LoopShare(threshold, loopsSharingAddress);
+            }
+
+            _maxHalfOpen = LoopShare(options.MaxHalfOpenConnections, loopsSharingAddress);
+            _retryTokenLifetime = MonotonicClock.ToNanoseconds(options.RetryTokenLifetime);
         }
         else
         {
@@ -149,16 +157,16 @@ internal sealed unsafe partial class QuicEndpoint
 
     internal ngtcp2_path_storage* WritePath => _writePath;
 
-    internal static QuicEndpoint Start(IPEndPoint localEndPoint, QuicListener? listener, Action<QuicLogEvent>? log, bool reusePort = false) =>
-        Start(UdpBatchSocket.Bind(localEndPoint, reusePort), listener, log);
+    internal static QuicEndpoint Start(IPEndPoint localEndPoint, QuicListener? listener, Action<QuicLogEvent>? log) =>
+        Start(UdpBatchSocket.Bind(localEndPoint), listener, log);
 
     /// <summary>Starts a loop on a socket this endpoint takes over (closed with it, or at once if the start fails).</summary>
-    internal static QuicEndpoint Start(UdpBatchSocket socket, QuicListener? listener, Action<QuicLogEvent>? log)
+    internal static QuicEndpoint Start(UdpBatchSocket socket, QuicListener? listener, Action<QuicLogEvent>? log, int loopsSharingAddress = 1)
     {
         QuicEndpoint endpoint;
         try
         {
-            endpoint = new QuicEndpoint(socket, listener, log);
+            endpoint = new QuicEndpoint(socket, listener, log, loopsSharingAddress);
         }
         catch
         {

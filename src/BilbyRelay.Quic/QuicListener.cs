@@ -13,8 +13,10 @@ namespace BilbyRelay.Quic;
 /// </summary>
 /// <remarks>
 /// Admission: <see cref="QuicServerOptions.ConnectionFilter"/> refuses connections before any state is created
-/// (used for per-IP caps). Address validation: no Retry packets are sent; ngtcp2 enforces the RFC 9000
-/// anti-amplification limit (3× received bytes) until the client's address is validated by the handshake.
+/// (used for per-IP caps). Address validation: above <see cref="QuicServerOptions.RetryAboveHandshakesPerSecond"/> new
+/// clients get a Retry packet first; otherwise ngtcp2 enforces the RFC 9000 anti-amplification limit (3× received
+/// bytes) until the handshake validates the address. <see cref="QuicServerOptions.MaxHalfOpenConnections"/> caps the
+/// handshakes in progress.
 /// </remarks>
 public sealed class QuicListener : IAsyncDisposable
 {
@@ -26,6 +28,7 @@ public sealed class QuicListener : IAsyncDisposable
     private QuicListener(QuicServerOptions options, ServerCertificate certificate, TlsCredentials credentials)
     {
         CryptoRandom.FillKey(StatelessResetKey);
+        CryptoRandom.FillKey(RetryTokenKey);
         Options = options;
         CertificateSha256Fingerprint = certificate.Sha256Fingerprint;
         Credentials = credentials;
@@ -67,6 +70,9 @@ public sealed class QuicListener : IAsyncDisposable
     /// <summary>The stateless-reset key all of this listener's loops derive reset tokens from.</summary>
     internal byte[] StatelessResetKey { get; } = new byte[32];
 
+    /// <summary>The key Retry tokens are sealed with: random per listener, so tokens never outlive the process.</summary>
+    internal byte[] RetryTokenKey { get; } = new byte[32];
+
     /// <summary>Binds every listen address and starts their loops.</summary>
     /// <exception cref="ArgumentException">Invalid options.</exception>
     /// <exception cref="IOException">An address could not be bound.</exception>
@@ -90,12 +96,12 @@ public sealed class QuicListener : IAsyncDisposable
         }
 
         options.Transport.Validate();
+        options.ValidateAdmission();
         var certificate = ServerCertificate.FromOptions(options);
         var credentials = TlsCredentials.CreateServer(certificate.CertificatePem, certificate.PrivateKeyPem);
         var listener = new QuicListener(options, certificate, credentials);
         try
         {
-            var shared = options.LoopsPerAddress > 1;
             foreach (var endPoint in options.ListenEndPoints)
             {
                 if (options.InheritedSockets.TryGetValue(endPoint, out var inherited))
@@ -104,12 +110,23 @@ public sealed class QuicListener : IAsyncDisposable
                     continue;
                 }
 
-                // The first socket fixes the port (port 0 picks one); the others join it.
-                var first = QuicEndpoint.Start(endPoint, listener, options.Log, reusePort: shared);
-                listener._endpoints.Add(first);
-                for (var loop = 1; loop < options.LoopsPerAddress; loop++)
+                var sockets = UdpBatchSocket.BindGroup(endPoint, options.LoopsPerAddress);
+                for (var loop = 0; loop < sockets.Length; loop++)
                 {
-                    listener._endpoints.Add(QuicEndpoint.Start(first.LocalEndPoint, listener, options.Log, reusePort: true));
+                    try
+                    {
+                        listener._endpoints.Add(QuicEndpoint.Start(sockets[loop], listener, options.Log, sockets.Length));
+                    }
+                    catch
+                    {
+                        // Start closed this socket; the ones after it belong to nobody yet.
+                        foreach (var unused in sockets.AsSpan(loop + 1))
+                        {
+                            unused.Dispose();
+                        }
+
+                        throw;
+                    }
                 }
             }
         }

@@ -41,4 +41,16 @@ public readonly record struct QuicLoopCounters
 
     /// <summary>Connections that ended before their handshake completed (timeouts, TLS or ALPN failures).</summary>
     public long HandshakesFailed { get; init; }
+
+    /// <summary>Connection attempts answered with a Retry packet (address validation under a handshake flood).</summary>
+    public long HandshakesRetried { get; init; }
+
+    /// <summary>Server connections whose handshake has not completed, now (a gauge, not a count).</summary>
+    public int HalfOpenConnections { get; init; }
+
+    /// <summary>Connection attempts dropped because the half-open connections were at their cap.</summary>
+    public long HandshakesRefusedHalfOpenCap { get; init; }
+
+    /// <summary>Connection attempts closed with INVALID_TOKEN: their Retry token was forged, expired or from another address.</summary>
+    public long HandshakesRefusedInvalidToken { get; init; }
 }

@@ -42,6 +42,36 @@ public sealed class QuicServerOptions
     /// </summary>
     public Func<IPEndPoint, bool>? ConnectionFilter { get; set; }
 
+    /// <summary>
+    /// Address validation under load: once more than this many connection attempts per second arrive on one listen
+    /// address, a new Initial without a valid token is answered with a Retry packet (no state is kept) and only a
+    /// client that echoes the token from its own address gets a connection. 0: every new connection is validated
+    /// first; null: Retry is never sent. The rate is shared evenly among the address's loops.
+    /// </summary>
+    public int? RetryAboveHandshakesPerSecond { get; set; }
+
+    /// <summary>How long a Retry token stays valid; a client echoes it within one round trip.</summary>
+    public TimeSpan RetryTokenLifetime { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Connections per listen address whose handshake has not completed (shared evenly among the address's loops).
+    /// Attempts beyond it are dropped without an answer. While Retry is enabled, connections from addresses not
+    /// validated by Retry may hold only half of it, so validated ones always find room.
+    /// </summary>
+    public int MaxHalfOpenConnections { get; set; } = 1000;
+
     /// <summary>Optional diagnostics sink, called on loop threads; the engine never writes to the console.</summary>
     public Action<QuicLogEvent>? Log { get; set; }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first admission option out of range.</summary>
+    internal void ValidateAdmission()
+    {
+        if (RetryAboveHandshakesPerSecond is { } threshold)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(threshold, nameof(RetryAboveHandshakesPerSecond));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxHalfOpenConnections, 1, nameof(MaxHalfOpenConnections));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RetryTokenLifetime, TimeSpan.Zero, nameof(RetryTokenLifetime));
+    }
 }

@@ -7,16 +7,19 @@ using BilbyRelay.Core.Tunnels;
 namespace BilbyRelay.Core.NativeUdp;
 
 /// <summary>
-/// The session logic of the native UDP plane (PROTOCOL.md §5), without sockets: the socket loop hands each
-/// received datagram to <see cref="Process"/> and carries out the returned decision (send an ack, forward the
+/// The session logic of the native UDP plane (PROTOCOL.md §5), without sockets: each socket loop hands every
+/// datagram it receives to <see cref="Process"/> and carries out the returned decision (send an ack, forward the
 /// datagram, or nothing). Time comes from <see cref="NativeUdpOptions.Time"/>, so every rule can be tested on a
 /// fake clock.
 /// </summary>
 /// <remarks>
-/// Threading: media (§5.7) is handled without a lock: the session table is a concurrent dictionary read
-/// lock-free, and slot addresses are immutable boxes published with one reference write. Registers, removal
-/// and reaping change the table and the per-IP quotas under one lock; registers arrive about every 5 s per
-/// slot, so the lock is never on the media path. Media never allocates.
+/// Threading: several loops call <see cref="Process"/> at once (the two ends of a tunnel may be served by
+/// different loops). Media (§5.7) is handled without a lock: the session table is a concurrent dictionary read
+/// lock-free, slot addresses are immutable boxes published with one reference write, and counters are atomic
+/// adds (a slot's counters are written by the one loop its peer hashes to; the relay-wide ones by every loop, a
+/// few nanoseconds each next to the microseconds the kernel spends per datagram). Registers, removal and reaping
+/// change the table and the per-IP quotas under one lock; registers arrive about every 5 s per slot, so the lock
+/// is never on the media path. Media never allocates.
 /// </remarks>
 public sealed class NativeUdpRelay
 {

@@ -12,6 +12,9 @@ internal static unsafe partial class Ngtcp2
     internal const int NGTCP2_MAX_CIDLEN = 20;
     internal const int NGTCP2_STATELESS_RESET_TOKENLEN = 16;
     internal const uint NGTCP2_PROTO_VER_V1 = 1;
+
+    /// <summary>ngtcp2_token_type: the token in ngtcp2_settings came from a Retry packet.</summary>
+    internal const int NGTCP2_TOKEN_TYPE_RETRY = 1;
     internal const int NGTCP2_SETTINGS_V2 = 2;
     internal const int NGTCP2_TRANSPORT_PARAMS_V1 = 1;
     internal const int NGTCP2_CALLBACKS_V1 = 1;

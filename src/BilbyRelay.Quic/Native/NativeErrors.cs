@@ -12,6 +12,9 @@ internal static unsafe class NativeErrors
     /// <summary>QUIC transport error CONNECTION_REFUSED.</summary>
     internal const ulong TransportConnectionRefused = 0x2;
 
+    /// <summary>QUIC transport error INVALID_TOKEN: an Initial carried a Retry token that did not verify.</summary>
+    internal const ulong TransportInvalidToken = 0xb;
+
     /// <summary>QUIC transport error range for TLS alerts: 0x100 + alert.</summary>
     internal const long CryptoErrorBase = 0x100;
 

@@ -249,6 +249,8 @@ internal sealed partial class UdpBatchSocket
     /// Sends every datagram queued in <paramref name="batch"/> with as few <c>sendmmsg</c> calls as the kernel allows,
     /// then clears the batch. Nothing is queued or retried: a datagram the kernel refuses (full buffer, unreachable,
     /// ...) is dropped and counted in <paramref name="failed"/> (network errors also in <see cref="SendDropCount"/>).
+    /// A coalesced message the kernel cannot segment (EINVAL: a route whose MTU is smaller than the segment; EIO: a
+    /// device without checksum offload, after which GSO is off for this socket) goes out one datagram at a time.
     /// </summary>
     /// <returns>Datagrams the kernel accepted; <paramref name="sentBytes"/> is their total length.</returns>
     /// <exception cref="UdpSocketException">Only for errors a bug causes (EBADF, EFAULT, ...).</exception>
@@ -257,7 +259,7 @@ internal sealed partial class UdpBatchSocket
         ArgumentNullException.ThrowIfNull(batch);
         var fd = CheckedHandle();
         var headers = batch.Headers;
-        var count = batch.Count;
+        var count = batch.MessageCount;
         var next = 0;
         var sent = 0;
         sentBytes = 0;
@@ -271,10 +273,14 @@ internal sealed partial class UdpBatchSocket
                 {
                     for (var i = next; i < next + result; i++)
                     {
-                        sentBytes += batch.LengthOf(i);
+                        sent += batch.SegmentsOf(i);
+                        sentBytes += batch.BytesOf(i);
+                        if (batch.SegmentsOf(i) > 1)
+                        {
+                            _gsoSendCount++;
+                        }
                     }
 
-                    sent += result;
                     next += result;
                     continue;
                 }
@@ -288,14 +294,30 @@ internal sealed partial class UdpBatchSocket
                 if (errno == LibcConstants.EAGAIN)
                 {
                     // A full send buffer: the rest of this batch is dropped, never queued.
-                    failed += count - next;
+                    for (var i = next; i < count; i++)
+                    {
+                        failed += batch.SegmentsOf(i);
+                    }
+
                     return sent;
+                }
+
+                if (batch.SegmentsOf(next) > 1 && errno is LibcConstants.EIO or LibcConstants.EINVAL)
+                {
+                    if (errno == LibcConstants.EIO)
+                    {
+                        _gsoSupported = false;
+                    }
+
+                    SendSegmentsSeparately(fd, ref headers[next].msg_hdr, batch.SegmentsOf(next), ref sent, ref sentBytes, ref failed);
+                    next++;
+                    continue;
                 }
 
                 // sendmmsg reports an error only for the first unsent message: drop that one and go on.
                 ThrowIfProgrammingError("sendmmsg", errno);
                 CountDrop(errno);
-                failed++;
+                failed += batch.SegmentsOf(next);
                 next++;
             }
 
@@ -304,6 +326,26 @@ internal sealed partial class UdpBatchSocket
         finally
         {
             batch.Clear();
+        }
+    }
+
+    // The datagrams of a coalesced message, one sendmsg each.
+    private unsafe void SendSegmentsSeparately(int fd, ref msghdr message, int segments, ref int sent, ref long sentBytes, ref int failed)
+    {
+        for (var i = 0; i < segments; i++)
+        {
+            var vector = message.msg_iov[i];
+            var dropsBefore = SendDropCount;
+            if (SendOne(fd, (byte*)vector.iov_base, (int)vector.iov_len, (byte*)message.msg_name, (int)message.msg_namelen) == (int)vector.iov_len
+                && SendDropCount == dropsBefore)
+            {
+                sent++;
+                sentBytes += (long)vector.iov_len;
+            }
+            else
+            {
+                failed++;
+            }
         }
     }
 

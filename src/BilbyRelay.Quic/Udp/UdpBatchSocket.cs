@@ -170,14 +170,51 @@ internal sealed partial class UdpBatchSocket : IDisposable
     }
 
     /// <summary>
+    /// Binds <paramref name="count"/> sockets to one address, one per event loop. With more than one they share the
+    /// address with SO_REUSEPORT and the kernel hashes each peer's address and port to one of them, so a given peer
+    /// always reaches the same socket; a single socket is bound without the option, so another process cannot join
+    /// it. The first socket fixes the port when <paramref name="local"/> asks for port 0. Any socket already bound
+    /// is closed if a later one fails.
+    /// </summary>
+    /// <exception cref="UdpSocketException">A bind failed; the message names the address.</exception>
+    public static UdpBatchSocket[] BindGroup(IPEndPoint local, int count, bool reuseAddress = false, int bufferBytes = RequestedBufferBytes, bool probePathMtu = true)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var shared = count > 1;
+        var sockets = new UdpBatchSocket[count];
+        var bound = 0;
+        try
+        {
+            sockets[0] = Bind(local, shared, reuseAddress, bufferBytes, probePathMtu);
+            for (bound = 1; bound < count; bound++)
+            {
+                sockets[bound] = Bind(sockets[0].LocalEndPoint, reusePort: true, reuseAddress, bufferBytes, probePathMtu);
+            }
+
+            return sockets;
+        }
+        catch
+        {
+            for (var i = 0; i < bound; i++)
+            {
+                sockets[i].Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Takes over an already bound UDP socket, such as one systemd passes with socket activation: makes it
     /// non-blocking and close-on-exec and applies the path-MTU mode and (unless they are larger already) the buffer
     /// sizes <see cref="Bind"/> applies.
     /// IPV6_V6ONLY cannot change after bind, so an inherited IPv6 socket keeps whatever its creator chose.
     /// The socket belongs to the returned object from now on; if adoption fails it is closed.
     /// </summary>
+    /// <param name="bufferBytes">Send and receive buffer sizes to raise smaller buffers to.</param>
+    /// <param name="probePathMtu">As for <see cref="Bind"/>.</param>
     /// <exception cref="IOException">The descriptor is not an open, bound UDP socket; the message names it.</exception>
-    public static UdpBatchSocket Adopt(int fd)
+    public static UdpBatchSocket Adopt(int fd, int bufferBytes = RequestedBufferBytes, bool probePathMtu = true)
     {
         var name = $"inherited socket (descriptor {fd})";
         try
@@ -190,11 +227,15 @@ internal sealed partial class UdpBatchSocket : IDisposable
             InheritedDescriptor.SetNonBlocking(fd);
             InheritedDescriptor.SetCloseOnExec(fd);
             var local = GetLocalEndPoint(fd);
-            RaiseBufferSize(fd, LibcConstants.SO_RCVBUFFORCE, LibcConstants.SO_RCVBUF, name);
-            RaiseBufferSize(fd, LibcConstants.SO_SNDBUFFORCE, LibcConstants.SO_SNDBUF, name);
-            _ = local.AddressFamily == AddressFamily.InterNetworkV6
-                ? TrySetIntOption(fd, LibcConstants.IPPROTO_IPV6, LibcConstants.IPV6_MTU_DISCOVER, LibcConstants.IPV6_PMTUDISC_PROBE)
-                : TrySetIntOption(fd, LibcConstants.IPPROTO_IP, LibcConstants.IP_MTU_DISCOVER, LibcConstants.IP_PMTUDISC_PROBE);
+            RaiseBufferSize(fd, LibcConstants.SO_RCVBUFFORCE, LibcConstants.SO_RCVBUF, bufferBytes, name);
+            RaiseBufferSize(fd, LibcConstants.SO_SNDBUFFORCE, LibcConstants.SO_SNDBUF, bufferBytes, name);
+            if (probePathMtu)
+            {
+                _ = local.AddressFamily == AddressFamily.InterNetworkV6
+                    ? TrySetIntOption(fd, LibcConstants.IPPROTO_IPV6, LibcConstants.IPV6_MTU_DISCOVER, LibcConstants.IPV6_PMTUDISC_PROBE)
+                    : TrySetIntOption(fd, LibcConstants.IPPROTO_IP, LibcConstants.IP_MTU_DISCOVER, LibcConstants.IP_PMTUDISC_PROBE);
+            }
+
             return new UdpBatchSocket(fd, local.AddressFamily, local, ProbeGso(fd));
         }
         catch
@@ -260,12 +301,12 @@ internal sealed partial class UdpBatchSocket : IDisposable
 
     // An inherited socket may come with buffers its creator forced beyond net.core.[rw]mem_max (systemd's
     // ReceiveBuffer=/SendBuffer=); asking again without the privilege to force would shrink them to that cap.
-    private static void RaiseBufferSize(int fd, int forcedOption, int option, string description)
+    private static void RaiseBufferSize(int fd, int forcedOption, int option, int bytes, string description)
     {
         // getsockopt reports twice the size asked for (the kernel's bookkeeping overhead).
-        if (GetIntOption(fd, LibcConstants.SOL_SOCKET, option, description) < 2 * RequestedBufferBytes)
+        if (GetIntOption(fd, LibcConstants.SOL_SOCKET, option, description) < 2 * bytes)
         {
-            SetBufferSize(fd, forcedOption, option, RequestedBufferBytes);
+            SetBufferSize(fd, forcedOption, option, bytes);
         }
     }
 

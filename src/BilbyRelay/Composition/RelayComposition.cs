@@ -66,7 +66,7 @@ internal static class RelayComposition
         nativeUdpTime ??= TimeProvider.System;
         var nativeUdpLog = log.ForCategory("udp-relay");
         var nativeRelay = new NativeUdpRelay(NativeUdpOptions(config, nativeUdpTime), relay.BindTokens, relay.Events, nativeUdpLog);
-        var nativeUdp = new NativeUdpComponent(nativeRelay, config, nativeUdpLog, lifetime, nativeUdpTime);
+        var nativeUdp = new NativeUdpComponent(nativeRelay, config, nativeUdpLog, lifetime, nativeUdpTime, inheritedSockets.NativeUdp);
         components.Add(edges);
         components.Add(nativeUdp);
 
@@ -114,6 +114,8 @@ internal static class RelayComposition
         {
             ListenEndPoints = config.QuicAddrs,
             LoopsPerAddress = config.QuicThreads,
+            RetryAboveHandshakesPerSecond = config.QuicRetryEnabled ? config.RetryAboveHandshakesPerSec : null,
+            MaxHalfOpenConnections = config.MaxHalfOpenConnections,
             Alpn = Alpn,
             CertificatePem = ReadPem(config.TlsCertPath, "tls_cert_path"),
             PrivateKeyPem = ReadPem(config.TlsKeyPath, "tls_key_path"),

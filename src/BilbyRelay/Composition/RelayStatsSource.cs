@@ -133,6 +133,10 @@ internal sealed class RelayStatsSource(
         BusySeconds = counters.BusyTime.TotalSeconds,
         HandshakesCompleted = counters.HandshakesCompleted,
         HandshakesFailed = counters.HandshakesFailed,
+        HandshakesRetried = counters.HandshakesRetried,
+        HalfOpenConnections = counters.HalfOpenConnections,
+        HandshakesRefusedHalfOpenCap = counters.HandshakesRefusedHalfOpenCap,
+        HandshakesRefusedInvalidToken = counters.HandshakesRefusedInvalidToken,
     };
 
     public DeleteTunnelResult DeleteTunnel(Guid tunnelId)

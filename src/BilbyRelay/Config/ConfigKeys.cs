@@ -164,6 +164,28 @@ public static class ConfigKeys
         },
         Integer("max_connections_per_ip", 64, 1, 1_000_000, "Live QUIC connections allowed from one source IP.", static (c, n) => c.MaxConnectionsPerIp = (int)n),
         Integer("max_tunnels_per_connection", 100, 1, 1_000_000, "Tunnel slots one edge connection may hold.", static (c, n) => c.MaxTunnelsPerConnection = (int)n),
+        Integer(
+            "retry_above_handshakes_per_sec",
+            500,
+            0,
+            10_000_000,
+            "QUIC connection attempts per second on one listen address above which new clients must first echo a Retry token (address validation against handshake floods); 0: always.",
+            static (c, n) => c.RetryAboveHandshakesPerSec = (int)n),
+        new()
+        {
+            Name = "quic_retry_enabled",
+            TypeName = "boolean",
+            DefaultText = "true",
+            Description = "Send QUIC Retry above retry_above_handshakes_per_sec; false: never (floods are then bounded by max_half_open_connections alone).",
+            Apply = static (c, v) =>
+            {
+                if (v.TryGetBoolean(out var value))
+                {
+                    c.QuicRetryEnabled = value;
+                }
+            },
+        },
+        Integer("max_half_open_connections", 1000, 1, 10_000_000, "QUIC connections per listen address whose handshake has not completed; further attempts are dropped.", static (c, n) => c.MaxHalfOpenConnections = (int)n),
         new()
         {
             Name = "udp_relay_enabled",

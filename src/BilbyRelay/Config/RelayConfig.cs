@@ -46,6 +46,15 @@ public sealed class RelayConfig
 
     public int MaxTunnelsPerConnection { get; set; } = 100;
 
+    /// <summary>Connection attempts per second on one QUIC address above which new clients must pass a Retry; 0: always.</summary>
+    public int RetryAboveHandshakesPerSec { get; set; } = 500;
+
+    /// <summary>False: never send Retry, whatever the handshake rate.</summary>
+    public bool QuicRetryEnabled { get; set; } = true;
+
+    /// <summary>QUIC connections per listen address whose handshake has not completed; attempts beyond are dropped.</summary>
+    public int MaxHalfOpenConnections { get; set; } = 1000;
+
     /// <summary>Run the native UDP relay plane (PROTOCOL.md §5).</summary>
     public bool UdpRelayEnabled { get; set; } = true;
 

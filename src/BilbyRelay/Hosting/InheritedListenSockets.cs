@@ -11,25 +11,30 @@ internal sealed record InheritedSocketDescription(InheritedSocket Socket, Socket
 
 /// <summary>
 /// Inherited sockets assigned to the listen addresses they serve: a UDP socket to the <c>quic_addrs</c> entry equal to
-/// its bound address, a TCP socket to the equal <c>api_addrs</c> entry. Addresses without one are bound by the relay
+/// its bound address (else the equal <c>udp_relay_addrs</c> entry, for the native UDP plane), a TCP socket to the
+/// equal <c>api_addrs</c> entry. Addresses without one are bound by the relay
 /// as usual. A socket that matches no entry stops start-up: it would otherwise sit open and unserved while its unit
 /// promises a service there.
 /// </summary>
 internal sealed class InheritedListenSockets
 {
-    private InheritedListenSockets(IReadOnlyDictionary<IPEndPoint, int> quic, IReadOnlyDictionary<IPEndPoint, int> api)
+    private InheritedListenSockets(IReadOnlyDictionary<IPEndPoint, int> quic, IReadOnlyDictionary<IPEndPoint, int> api, IReadOnlyDictionary<IPEndPoint, int> nativeUdp)
     {
         Quic = quic;
         Api = api;
+        NativeUdp = nativeUdp;
     }
 
-    public static InheritedListenSockets None { get; } = new(new Dictionary<IPEndPoint, int>(), new Dictionary<IPEndPoint, int>());
+    public static InheritedListenSockets None { get; } = new(new Dictionary<IPEndPoint, int>(), new Dictionary<IPEndPoint, int>(), new Dictionary<IPEndPoint, int>());
 
     /// <summary>Descriptor of the UDP socket to serve each of these <c>quic_addrs</c> entries on.</summary>
     public IReadOnlyDictionary<IPEndPoint, int> Quic { get; }
 
     /// <summary>Descriptor of the listening TCP socket to serve each of these <c>api_addrs</c> entries on.</summary>
     public IReadOnlyDictionary<IPEndPoint, int> Api { get; }
+
+    /// <summary>Descriptor of the UDP socket to serve each of these <c>udp_relay_addrs</c> entries on.</summary>
+    public IReadOnlyDictionary<IPEndPoint, int> NativeUdp { get; }
 
     /// <summary>
     /// The sockets systemd passed to this process, matched to <paramref name="config"/>'s addresses. Clears the
@@ -45,7 +50,7 @@ internal sealed class InheritedListenSockets
             return None;
         }
 
-        var matched = Match(sockets.Select(Describe).ToList(), config.QuicAddrs, config.ApiAddrs);
+        var matched = Match(sockets.Select(Describe).ToList(), config.QuicAddrs, config.ApiAddrs, config.UdpRelayEnabled ? config.UdpRelayAddrs : []);
         foreach (var (address, descriptor) in matched.Quic)
         {
             HostingLog.ListenSocketAdopted(log, descriptor, "UDP (QUIC)", address);
@@ -60,19 +65,27 @@ internal sealed class InheritedListenSockets
             HostingLog.ListenSocketAdopted(log, descriptor, "TCP (stats)", address);
         }
 
+        foreach (var (address, descriptor) in matched.NativeUdp)
+        {
+            HostingLog.ListenSocketAdopted(log, descriptor, "UDP (native relay)", address);
+        }
+
         return matched;
     }
 
     /// <summary>Assigns each described socket to the equal address of its kind; pure, for tests.</summary>
     /// <exception cref="ListenSocketsException">A socket is neither UDP nor TCP over IP, matches no address, or shares its address with another.</exception>
-    public static InheritedListenSockets Match(IReadOnlyList<InheritedSocketDescription> sockets, IReadOnlyList<IPEndPoint> quicAddrs, IReadOnlyList<IPEndPoint> apiAddrs)
+    public static InheritedListenSockets Match(IReadOnlyList<InheritedSocketDescription> sockets, IReadOnlyList<IPEndPoint> quicAddrs, IReadOnlyList<IPEndPoint> apiAddrs, IReadOnlyList<IPEndPoint>? udpRelayAddrs = null)
     {
         var quic = new Dictionary<IPEndPoint, int>();
         var api = new Dictionary<IPEndPoint, int>();
+        var nativeUdp = new Dictionary<IPEndPoint, int>();
         foreach (var (socket, type, local) in sockets)
         {
             var (kind, key, addresses, assigned) = type switch
             {
+                SocketType.Dgram when local is not null && !quicAddrs.Contains(local) && udpRelayAddrs is not null && udpRelayAddrs.Contains(local)
+                    => ("UDP", "udp_relay_addrs", udpRelayAddrs, nativeUdp),
                 SocketType.Dgram => ("UDP", "quic_addrs", quicAddrs, quic),
                 SocketType.Stream => ("TCP", "api_addrs", apiAddrs, api),
                 _ => throw new ListenSocketsException($"{socket} is a {type} socket; only UDP (for QUIC) and TCP (for the stats endpoint) sockets can be used"),
@@ -92,7 +105,7 @@ internal sealed class InheritedListenSockets
             }
         }
 
-        return new InheritedListenSockets(quic, api);
+        return new InheritedListenSockets(quic, api, nativeUdp);
     }
 
     /// <summary>Reads the socket's type and address without taking the descriptor over.</summary>

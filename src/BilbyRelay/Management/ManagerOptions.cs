@@ -56,7 +56,11 @@ internal sealed record ManagerOptions
     /// <summary>WebSocket ping interval, so a silently vanished manager is noticed by the TCP stack.</summary>
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(20);
 
-    /// <summary>Largest message accepted from the manager; a bigger one drops the connection.</summary>
+    /// <summary>
+    /// Largest message accepted from the manager; at the first byte beyond it the relay closes the link with 1009
+    /// (message too big) and reconnects with backoff. Messages are handled one at a time, so this bounds what one
+    /// manager connection can make the relay hold.
+    /// </summary>
     public int MaxInboundMessageBytes { get; init; } = 1024 * 1024;
 
     /// <summary>Replies (pong, command_ack, config_response) waiting for the socket; when full, reading pauses.</summary>

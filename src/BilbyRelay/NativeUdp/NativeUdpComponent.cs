@@ -8,12 +8,20 @@ using BilbyRelay.Quic.Udp;
 namespace BilbyRelay.NativeUdp;
 
 /// <summary>
-/// The native UDP relay plane (PROTOCOL.md §5) inside the relay host: binds one socket per
-/// <c>udp_relay_addrs</c> entry, runs the socket loop, the reaper every 10 s and the interface address refresh
-/// every 60 s. An address that cannot be bound is skipped; with none bound the plane stays off, says so in the
-/// log and as an event, and the relay carries on with QUIC only — it never stops the process.
+/// The native UDP relay plane (PROTOCOL.md §5) inside the relay host: binds each <c>udp_relay_addrs</c> entry with
+/// one SO_REUSEPORT socket per loop (<c>quic_threads</c> loops, like the QUIC plane), runs the loops, the reaper every
+/// 10 s and the interface address refresh every 60 s. An address that cannot be bound is skipped; with none bound the
+/// plane stays off, says so in the log and as an event, and the relay carries on with QUIC only — it never stops the
+/// process. An address served by an inherited socket (systemd socket activation) has exactly that one socket, so
+/// the plane then runs a single loop for all its addresses: every loop must hold a socket of every address.
 /// </summary>
-internal sealed class NativeUdpComponent(NativeUdpRelay relay, RelayConfig config, Logger log, RelayLifetime lifetime, TimeProvider time) : IRelayComponent
+internal sealed class NativeUdpComponent(
+    NativeUdpRelay relay,
+    RelayConfig config,
+    Logger log,
+    RelayLifetime lifetime,
+    TimeProvider time,
+    IReadOnlyDictionary<IPEndPoint, int>? inheritedSockets = null) : IRelayComponent
 {
     /// <summary>Send and receive buffer asked of the kernel per socket: a feed of tens of Mbit/s overruns the default ~200 KB.</summary>
     public const int RequestedBufferBytes = 32 * 1024 * 1024;
@@ -24,7 +32,8 @@ internal sealed class NativeUdpComponent(NativeUdpRelay relay, RelayConfig confi
     private static readonly TimeSpan InterfaceRefreshInterval = TimeSpan.FromSeconds(60);
 
     private readonly List<SocketBuffers> _buffers = [];
-    private NativeUdpLoop? _loop;
+    private readonly IReadOnlyDictionary<IPEndPoint, int> _inherited = inheritedSockets ?? new Dictionary<IPEndPoint, int>();
+    private NativeUdpLoop[] _loops = [];
     private ITimer? _reaper;
     private ITimer? _interfaceRefresh;
     private IPEndPoint[] _bound = [];
@@ -40,8 +49,14 @@ internal sealed class NativeUdpComponent(NativeUdpRelay relay, RelayConfig confi
     /// <summary>True when at least one native socket is bound: only then is <c>udp-relay</c> advertised.</summary>
     public bool IsListening => LocalEndPoints.Count > 0;
 
-    /// <summary>The kernel's granted buffer sizes per bound socket.</summary>
+    /// <summary>The kernel's granted buffer sizes per bound address.</summary>
     public IReadOnlyList<SocketBuffers> Buffers => _buffers;
+
+    /// <summary>Loops serving the plane: <c>quic_threads</c>, or 1 with an inherited socket; 0 while off.</summary>
+    public int LoopCount => _loops.Length;
+
+    /// <summary>Datagrams each loop received, in loop order.</summary>
+    public IReadOnlyList<long> LoopDatagramsReceived => [.. _loops.Select(static l => l.DatagramsReceived)];
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -56,42 +71,56 @@ internal sealed class NativeUdpComponent(NativeUdpRelay relay, RelayConfig confi
             relay.RaiseUnauthenticatedPosture();
         }
 
-        var sockets = new List<UdpBatchSocket>();
+        var loopCount = _inherited.Count > 0 ? 1 : config.QuicThreads;
+        if (_inherited.Count > 0 && config.QuicThreads > 1)
+        {
+            NativeUdpLog.InheritedSingleLoop(log, config.QuicThreads);
+        }
+
+        // groups[a][k]: loop k's socket of address a.
+        var groups = new List<UdpBatchSocket[]>();
         foreach (var address in config.UdpRelayAddrs)
         {
             try
             {
-                sockets.Add(UdpBatchSocket.Bind(address, reuseAddress: true, bufferBytes: RequestedBufferBytes, probePathMtu: false));
+                groups.Add(_inherited.TryGetValue(address, out var descriptor)
+                    ? [UdpBatchSocket.Adopt(descriptor, RequestedBufferBytes, probePathMtu: false)]
+                    : UdpBatchSocket.BindGroup(address, loopCount, reuseAddress: true, bufferBytes: RequestedBufferBytes, probePathMtu: false));
             }
-            catch (UdpSocketException e)
+            catch (IOException e)
             {
                 NativeUdpLog.BindFailed(log, address.ToString(), e.Message);
             }
         }
 
-        if (sockets.Count == 0)
+        if (groups.Count == 0)
         {
             NativeUdpLog.NotStarted(log, config.UdpRelayAddrs);
             relay.RaiseNotStarted(config.UdpRelayAddrs.Select(static a => a.ToString()));
             return Task.CompletedTask;
         }
 
-        foreach (var socket in sockets)
+        foreach (var group in groups)
         {
+            var socket = group[0];
             var buffers = new SocketBuffers(socket.LocalEndPoint, socket.ReceiveBufferSize, socket.SendBufferSize);
             _buffers.Add(buffers);
-            NativeUdpLog.Listening(log, buffers.EndPoint, buffers.Receive, buffers.Send);
+            NativeUdpLog.Listening(log, buffers.EndPoint, buffers.Receive, buffers.Send, loopCount);
             if (Math.Min(buffers.Receive, buffers.Send) < MinimumBufferBytes)
             {
                 NativeUdpLog.SmallBuffers(log, buffers.EndPoint, buffers.Receive, buffers.Send, MinimumBufferBytes);
             }
         }
 
-        Volatile.Write(ref _bound, [.. sockets.Select(static s => s.LocalEndPoint)]);
+        Volatile.Write(ref _bound, [.. groups.Select(static g => g[0].LocalEndPoint)]);
         RefreshOwnAddresses();
-        _loop = new NativeUdpLoop(sockets, relay);
-        _loop.Completion.ContinueWith(OnLoopEnded, CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-        _loop.Start();
+        _loops = [.. Enumerable.Range(0, loopCount).Select(k => new NativeUdpLoop([.. groups.Select(g => g[k])], relay, k))];
+        foreach (var loop in _loops)
+        {
+            loop.Completion.ContinueWith(OnLoopEnded, CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            loop.Start();
+        }
+
         var reapInterval = relay.Options.ReapInterval;
         _reaper = time.CreateTimer(static state => ((NativeUdpRelay)state!).Reap(), relay, reapInterval, reapInterval);
         _interfaceRefresh = time.CreateTimer(static state => ((NativeUdpComponent)state!).RefreshOwnAddresses(), this, InterfaceRefreshInterval, InterfaceRefreshInterval);
@@ -102,7 +131,11 @@ internal sealed class NativeUdpComponent(NativeUdpRelay relay, RelayConfig confi
     {
         _reaper?.Dispose();
         _interfaceRefresh?.Dispose();
-        _loop?.Dispose();
+        foreach (var loop in _loops)
+        {
+            loop.Dispose();
+        }
+
         Volatile.Write(ref _bound, []);
         return Task.CompletedTask;
     }

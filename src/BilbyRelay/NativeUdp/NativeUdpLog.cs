@@ -23,12 +23,21 @@ internal static class NativeUdpLog
         }
     }
 
-    public static void Listening(Logger log, IPEndPoint endPoint, int receiveBuffer, int sendBuffer)
+    public static void Listening(Logger log, IPEndPoint endPoint, int receiveBuffer, int sendBuffer, int loops)
     {
         if (log.IsEnabled(LogLevel.Information))
         {
             log.Log(LogLevel.Information, 2952, nameof(Listening),
-                $"native UDP relay listening on {endPoint}; kernel socket buffers: receive {receiveBuffer} bytes, send {sendBuffer} bytes");
+                $"native UDP relay listening on {endPoint}; {loops} loop(s); kernel socket buffers: receive {receiveBuffer} bytes, send {sendBuffer} bytes");
+        }
+    }
+
+    public static void InheritedSingleLoop(Logger log, int quicThreads)
+    {
+        if (log.IsEnabled(LogLevel.Information))
+        {
+            log.Log(LogLevel.Information, 2957, nameof(InheritedSingleLoop),
+                $"native UDP relay runs one loop: it serves an inherited socket (quic_threads = {quicThreads} applies when the relay binds every native address itself)");
         }
     }
 

@@ -5,13 +5,18 @@ using BilbyRelay.Quic.Udp;
 namespace BilbyRelay.NativeUdp;
 
 /// <summary>
-/// The native UDP plane's socket loop: one thread waits on every native socket with epoll, drains each readable
-/// socket with <c>recvmmsg</c> batches, hands every datagram to <see cref="NativeUdpRelay"/>, and sends the
-/// forwards of a batch with one <c>sendmmsg</c> per outgoing socket, straight from the receive buffers.
+/// One of the native UDP plane's socket loops: a thread that waits on its sockets (one per <c>udp_relay_addrs</c>
+/// entry) with epoll, drains each readable socket with <c>recvmmsg</c> batches, hands every datagram to
+/// <see cref="NativeUdpRelay"/>, and sends the forwards of a batch with one <c>sendmmsg</c> per outgoing socket,
+/// straight from the receive buffers, consecutive datagrams of one size to one peer coalesced into a UDP GSO send.
 /// </summary>
 /// <remarks>
-/// One thread serves all native sockets: the session logic is cheap next to the syscalls, and one thread keeps
-/// each tunnel's datagrams in order without coordination. Acks (one per register, about every 5 s per slot) go
+/// The plane runs one loop per <c>quic_threads</c>; loop <i>k</i> holds the <i>k</i>-th SO_REUSEPORT socket of every
+/// address, in <c>udp_relay_addrs</c> order, so a socket index names the same address in every loop. The kernel
+/// hashes each peer's address and port to one socket of a group, so a peer's datagrams are all handled by one loop,
+/// in order. The two ends of a tunnel may land on different loops: a loop forwards from its own socket of the
+/// target's dialled address, which has the same local address and port as the socket the target dialled, so the
+/// datagram on the wire is the same whichever loop sends it. Acks (one per register, about every 5 s per slot) go
 /// out at once with one <c>sendmsg</c>. Nothing here allocates per datagram.
 /// </remarks>
 internal sealed class NativeUdpLoop : IDisposable
@@ -31,8 +36,11 @@ internal sealed class NativeUdpLoop : IDisposable
     private readonly TaskCompletionSource<Exception?> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
     private volatile bool _stopping;
+    private long _datagramsReceived;
 
-    public NativeUdpLoop(IReadOnlyList<UdpBatchSocket> sockets, NativeUdpRelay relay)
+    /// <param name="sockets">This loop's socket of every native address, in <c>udp_relay_addrs</c> order.</param>
+    /// <param name="index">The loop's number, for its thread name.</param>
+    public NativeUdpLoop(IReadOnlyList<UdpBatchSocket> sockets, NativeUdpRelay relay, int index)
     {
         _sockets = [.. sockets];
         _sends = [.. _sockets.Select(static _ => new UdpSendBatch(BatchCapacity))];
@@ -42,8 +50,11 @@ internal sealed class NativeUdpLoop : IDisposable
             _poller.Register(socket.Handle);
         }
 
-        _thread = new Thread(Run) { IsBackground = true, Name = "native-udp" };
+        _thread = new Thread(Run) { IsBackground = true, Name = "native-udp-" + index.ToString(System.Globalization.CultureInfo.InvariantCulture) };
     }
+
+    /// <summary>Datagrams this loop received, of every kind; shows how the kernel spreads peers over the loops.</summary>
+    public long DatagramsReceived => Volatile.Read(ref _datagramsReceived);
 
     /// <summary>Completes when the loop ends: null after <see cref="Dispose"/>, the exception if it died of a defect.</summary>
     public Task<Exception?> Completion => _completion.Task;
@@ -117,6 +128,7 @@ internal sealed class NativeUdpLoop : IDisposable
         for (var turn = 0; turn < BatchesPerTurn; turn++)
         {
             var count = socket.ReceiveBatch(_receive);
+            Volatile.Write(ref _datagramsReceived, _datagramsReceived + count);
             for (var i = 0; i < count; i++)
             {
                 Handle(socketIndex, i);
@@ -177,7 +189,7 @@ internal sealed class NativeUdpLoop : IDisposable
             Send(socketIndex);
         }
 
-        batch.Add(_receive, datagram, destination);
+        batch.Add(_receive, datagram, destination, coalesce: _sockets[socketIndex].GsoSupported);
     }
 
     // The dialled socket (§5.1 rule 4), else the first socket of the target's family.

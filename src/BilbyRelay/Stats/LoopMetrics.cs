@@ -30,4 +30,16 @@ internal readonly record struct LoopMetrics
     public long HandshakesCompleted { get; init; }
 
     public long HandshakesFailed { get; init; }
+
+    /// <summary>Connection attempts answered with Retry (address validation above the handshake-rate threshold).</summary>
+    public long HandshakesRetried { get; init; }
+
+    /// <summary>Connections whose handshake has not completed, now.</summary>
+    public long HalfOpenConnections { get; init; }
+
+    /// <summary>Attempts dropped at the half-open cap (max_half_open_connections).</summary>
+    public long HandshakesRefusedHalfOpenCap { get; init; }
+
+    /// <summary>Attempts closed with INVALID_TOKEN (forged, expired or replayed Retry token).</summary>
+    public long HandshakesRefusedInvalidToken { get; init; }
 }

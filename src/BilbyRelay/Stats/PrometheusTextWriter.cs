@@ -77,6 +77,14 @@ internal static class PrometheusTextWriter
 
         WriteLoopFamily(output, "bilbycast_relay_quic_handshakes_completed_total"u8, "QUIC handshakes completed with edges."u8, loops, static l => l.HandshakesCompleted);
         WriteLoopFamily(output, "bilbycast_relay_quic_handshakes_failed_total"u8, "QUIC connections that ended before their handshake completed."u8, loops, static l => l.HandshakesFailed);
+        WriteLoopFamily(output, "bilbycast_relay_quic_handshakes_retried_total"u8, "QUIC connection attempts answered with Retry to validate the client's address."u8, loops, static l => l.HandshakesRetried);
+        WriteLoopFamily(output, "bilbycast_relay_quic_half_open_connections"u8, "QUIC connections whose handshake has not completed."u8, loops, static l => l.HalfOpenConnections, Gauge);
+        WriteHeader(output, "bilbycast_relay_quic_handshakes_refused_total"u8, "QUIC connection attempts refused before any state was kept, by reason."u8, Counter);
+        foreach (LoopMetrics loop in loops)
+        {
+            WriteLoopReasonSample(output, "bilbycast_relay_quic_handshakes_refused_total"u8, loop, "half_open_cap"u8, loop.HandshakesRefusedHalfOpenCap);
+            WriteLoopReasonSample(output, "bilbycast_relay_quic_handshakes_refused_total"u8, loop, "invalid_token"u8, loop.HandshakesRefusedInvalidToken);
+        }
     }
 
     private static void WriteNativeUdp(IBufferWriter<byte> output, NativeUdpMetricsSnapshot udp)
@@ -134,14 +142,28 @@ internal static class PrometheusTextWriter
         }
     }
 
-    private static void WriteLoopFamily(IBufferWriter<byte> output, ReadOnlySpan<byte> name, ReadOnlySpan<byte> help, IReadOnlyList<LoopMetrics> loops, Func<LoopMetrics, long> value)
+    private static void WriteLoopFamily(IBufferWriter<byte> output, ReadOnlySpan<byte> name, ReadOnlySpan<byte> help, IReadOnlyList<LoopMetrics> loops, Func<LoopMetrics, long> value) =>
+        WriteLoopFamily(output, name, help, loops, value, Counter);
+
+    private static void WriteLoopFamily(IBufferWriter<byte> output, ReadOnlySpan<byte> name, ReadOnlySpan<byte> help, IReadOnlyList<LoopMetrics> loops, Func<LoopMetrics, long> value, ReadOnlySpan<byte> type)
     {
-        WriteHeader(output, name, help, Counter);
+        WriteHeader(output, name, help, type);
         foreach (LoopMetrics loop in loops)
         {
             WriteLoopSampleName(output, name, loop);
             WriteValue(output, value(loop));
         }
+    }
+
+    private static void WriteLoopReasonSample(IBufferWriter<byte> output, ReadOnlySpan<byte> name, in LoopMetrics loop, ReadOnlySpan<byte> reason, long value)
+    {
+        output.Write(name);
+        output.Write("{loop=\""u8);
+        WriteLabelValue(output, loop.Loop);
+        output.Write("\",reason=\""u8);
+        output.Write(reason);
+        output.Write("\"} "u8);
+        WriteValue(output, value);
     }
 
     private static void WriteLoopSampleName(IBufferWriter<byte> output, ReadOnlySpan<byte> name, in LoopMetrics loop)

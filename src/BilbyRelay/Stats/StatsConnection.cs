@@ -38,6 +38,9 @@ internal sealed class StatsConnection
     // waiting for its body to be discarded.
     private bool _requestStarted;
     private long _requestDeadline;
+
+    // Read by the server when it must evict: Environment.TickCount64 when the request in progress began, MaxValue between requests.
+    private long _requestStartedAt = long.MaxValue;
     private long _bodyRemaining;
     private HttpRequestHead _pending;
 
@@ -50,6 +53,9 @@ internal sealed class StatsConnection
         _log = log;
         _remote = socket.RemoteEndPoint;
     }
+
+    /// <summary>When the request in progress began (Environment.TickCount64); <see cref="long.MaxValue"/> between requests. Any thread.</summary>
+    public long RequestStartedAt => Volatile.Read(ref _requestStartedAt);
 
     /// <summary>Completes when the connection has closed, however it ended. Never faults.</summary>
     public Task Completion => _completion.Task;
@@ -276,13 +282,16 @@ internal sealed class StatsConnection
         bool keepAlive = _pending.KeepAlive && !_shutdownRequested;
         _handler.Handle(in _pending, keepAlive, _body, writer, _remote);
         _requestStarted = false;
+        Volatile.Write(ref _requestStartedAt, long.MaxValue);
         return !keepAlive;
     }
 
     private void StartRequest()
     {
         _requestStarted = true;
-        _requestDeadline = Environment.TickCount64 + (long)_options.HeaderTimeout.TotalMilliseconds;
+        long now = Environment.TickCount64;
+        Volatile.Write(ref _requestStartedAt, now);
+        _requestDeadline = now + (long)_options.HeaderTimeout.TotalMilliseconds;
         ArmTimer(_options.HeaderTimeout);
     }
 

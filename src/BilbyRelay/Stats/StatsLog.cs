@@ -26,7 +26,7 @@ internal static class StatsLog
     {
         if (log.IsEnabled(LogLevel.Warning))
         {
-            log.Log(LogLevel.Warning, 4002, nameof(ConnectionCapReached), $"Stats endpoint connection cap reached ({maxConnections}); rejecting new connections with 503");
+            log.Log(LogLevel.Warning, 4002, nameof(ConnectionCapReached), $"Stats endpoint connection cap reached ({maxConnections}); closing the slowest incomplete request, else rejecting with 503");
         }
     }
 

@@ -250,9 +250,26 @@ internal sealed class StatsServer : IAsyncDisposable
         }
 
         bool admitted;
+        StatsConnection? evicted = null;
         lock (_connections)
         {
+            if (!_stopping.IsCancellationRequested && _connections.Count >= _options.MaxConnections)
+            {
+                evicted = OldestIncompleteRequest();
+                if (evicted is not null)
+                {
+                    _connections.Remove(evicted);
+                }
+            }
+
             admitted = !_stopping.IsCancellationRequested && _connections.Count < _options.MaxConnections && _connections.Add(connection);
+        }
+
+        if (evicted is not null)
+        {
+            // Slowloris and silent connections hold slots only until someone else needs one.
+            WarnCapReached();
+            evicted.Abort();
         }
 
         if (!admitted)
@@ -281,17 +298,43 @@ internal sealed class StatsServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Under the lock, at the cap: the connection whose request has been arriving the longest (a slowloris, or a client
+    /// that connected and said nothing), or null when every connection is between requests or answering one.
+    /// </summary>
+    private StatsConnection? OldestIncompleteRequest()
+    {
+        StatsConnection? oldest = null;
+        long oldestStart = long.MaxValue;
+        foreach (StatsConnection candidate in _connections)
+        {
+            long started = candidate.RequestStartedAt;
+            if (started < oldestStart)
+            {
+                oldest = candidate;
+                oldestStart = started;
+            }
+        }
+
+        return oldest;
+    }
+
+    private void WarnCapReached()
+    {
+        long now = Environment.TickCount64;
+        long last = Interlocked.Read(ref _lastCapWarning);
+        if (now - last >= CapWarningIntervalMs && Interlocked.CompareExchange(ref _lastCapWarning, now, last) == last)
+        {
+            StatsLog.ConnectionCapReached(_log, _options.MaxConnections);
+        }
+    }
+
     /// <summary>Over the cap (or stopping): answer 503 without reading anything and close. Never blocks the accept loop.</summary>
     private void Reject(Socket socket)
     {
         if (!_stopping.IsCancellationRequested)
         {
-            long now = Environment.TickCount64;
-            long last = Interlocked.Read(ref _lastCapWarning);
-            if (now - last >= CapWarningIntervalMs && Interlocked.CompareExchange(ref _lastCapWarning, now, last) == last)
-            {
-                StatsLog.ConnectionCapReached(_log, _options.MaxConnections);
-            }
+            WarnCapReached();
         }
 
         try

@@ -25,7 +25,11 @@ internal sealed record StatsServerOptions
     /// <summary>Time an idle keep-alive connection may wait for its next request; also bounds how long a response may take to send.</summary>
     public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Open connections across all listeners; the excess is answered 503 and closed at once.</summary>
+    /// <summary>
+    /// Open connections across all listeners. At the cap a new connection takes the slot of the connection whose request
+    /// has been arriving the longest (slowloris, silent clients); when every connection is between requests or being
+    /// answered, the new one is answered 503 and closed at once.
+    /// </summary>
     public int MaxConnections { get; init; } = 1024;
 
     /// <summary>Longest request line, CRLF included; longer is answered 414.</summary>

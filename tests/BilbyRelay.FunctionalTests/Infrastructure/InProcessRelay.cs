@@ -44,6 +44,9 @@ internal sealed class InProcessRelay : IAsyncDisposable
 
     public IPEndPoint Endpoint => _listener.LocalEndPoints[0];
 
+    /// <summary>Each QUIC loop's counters (handshakes, Retry, half-open connections).</summary>
+    public IReadOnlyList<QuicLoopCounters> LoopCounters => _listener.LoopCounters;
+
     public EventRecorder Events => _events;
 
     public static async Task<InProcessRelay> StartAsync(Action<RelayConfig>? configure = null)

@@ -117,6 +117,21 @@ internal sealed class FakeManagerConnection
         }
     }
 
+    /// <summary>Sends one fragment of a text message; the message ends with the fragment where <paramref name="endOfMessage"/>.</summary>
+    public async Task SendFragmentAsync(ReadOnlyMemory<byte> fragment, bool endOfMessage)
+    {
+        await _sendLock.WaitAsync();
+        try
+        {
+            using var cts = new CancellationTokenSource(TestTimeouts.Default);
+            await _socket.SendAsync(fragment, WebSocketMessageType.Text, endOfMessage, cts.Token);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
     /// <summary>Reads (discarding) until the relay's close frame; returns its status.</summary>
     public async Task<WebSocketCloseStatus?> ReadUntilCloseAsync(TimeSpan? timeout = null)
     {

@@ -44,4 +44,47 @@ public sealed class UdpAllocationTests
             return total;
         }
     }
+
+    [Fact]
+    public void ForwardingThroughCoalescedSendBatches_AfterWarmUp_AllocatesNothing()
+    {
+        using var sender = UdpTestSupport.BindLoopbackV4();
+        using var relay = UdpTestSupport.BindLoopbackV4();
+        using var receiver = UdpTestSupport.BindLoopbackV4();
+        using var received = new UdpReceiveBatch(16, UdpReceiveBatch.MaxBufferSize);
+        using var drain = new UdpReceiveBatch(16);
+        using var forwards = new UdpSendBatch(16);
+        var toRelay = UdpTestSupport.Sockaddr(relay.LocalEndPoint);
+        var toReceiver = UdpTestSupport.Sockaddr(receiver.LocalEndPoint);
+        var datagram = new byte[1316];
+        long forwarded = 0;
+
+        RunIterations(10);
+        var allocated = AllocationMeter.MinimumBytesPerRound(() => RunIterations(200));
+
+        Assert.Equal(0, allocated);
+        Assert.True(forwarded > 0);
+
+        void RunIterations(int iterations)
+        {
+            for (var i = 0; i < iterations; i++)
+            {
+                for (var d = 0; d < 8; d++)
+                {
+                    sender.Send(datagram, toRelay, 0);
+                }
+
+                var count = relay.ReceiveBatch(received);
+                for (var d = 0; d < count; d++)
+                {
+                    forwards.Add(received, d, toReceiver, coalesce: true);
+                }
+
+                forwarded += relay.SendBatch(forwards, out _, out _);
+                while (receiver.ReceiveBatch(drain) > 0)
+                {
+                }
+            }
+        }
+    }
 }

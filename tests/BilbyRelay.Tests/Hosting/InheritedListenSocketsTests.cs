@@ -24,6 +24,18 @@ public sealed class InheritedListenSocketsTests
     }
 
     [Fact]
+    public void Match_UdpOnANativeRelayAddress_GoesToTheNativePlane()
+    {
+        IPEndPoint[] native = [IPEndPoint.Parse("0.0.0.0:4434")];
+        var matched = InheritedListenSockets.Match(
+            [Socket(3, SocketType.Dgram, "0.0.0.0:4433"), Socket(4, SocketType.Dgram, "0.0.0.0:4434")], QuicAddrs, ApiAddrs, native);
+
+        Assert.Equal(3, Assert.Single(matched.Quic).Value);
+        Assert.Equal(4, matched.NativeUdp[native[0]]);
+        Assert.Empty(matched.Api);
+    }
+
+    [Fact]
     public void Match_NoSockets_AssignsNothing()
     {
         var matched = InheritedListenSockets.Match([], QuicAddrs, ApiAddrs);

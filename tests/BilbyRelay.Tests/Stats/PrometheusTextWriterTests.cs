@@ -55,6 +55,9 @@ public sealed class PrometheusTextWriterTests
         ["bilbycast_relay_quic_loop_busy_seconds_total"] = "counter",
         ["bilbycast_relay_quic_handshakes_completed_total"] = "counter",
         ["bilbycast_relay_quic_handshakes_failed_total"] = "counter",
+        ["bilbycast_relay_quic_handshakes_retried_total"] = "counter",
+        ["bilbycast_relay_quic_half_open_connections"] = "gauge",
+        ["bilbycast_relay_quic_handshakes_refused_total"] = "counter",
     };
 
     private static readonly Dictionary<string, string> s_managerFamilies = new()

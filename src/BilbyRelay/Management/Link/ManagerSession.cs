@@ -471,13 +471,44 @@ internal sealed class ManagerSession : IDisposable
             _receiveBuffer.Advance(result.Count);
             if (_receiveBuffer.WrittenCount > _options.MaxInboundMessageBytes)
             {
-                throw new ManagerConnectException($"a message from the manager exceeds {_options.MaxInboundMessageBytes} bytes");
+                // Nothing more of it is read: the manager learns why (1009) and the link reconnects with backoff.
+                var reason = $"a message from the manager exceeds {_options.MaxInboundMessageBytes} bytes";
+                Interlocked.CompareExchange(ref _failure, reason, null);
+                await CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, "message too big").ConfigureAwait(false);
+                await DiscardUntilCloseAsync().ConfigureAwait(false);
+                throw new ManagerConnectException(reason);
             }
 
             if (result.EndOfMessage)
             {
                 return new ReceivedFrame(result.MessageType, _receiveBuffer.WrittenMemory);
             }
+        }
+    }
+
+    /// <summary>
+    /// After our close frame: reads and discards what the manager still sends, until its close frame or the close
+    /// handshake timeout. Closing the socket with unread input would reset the connection, and a reset can destroy
+    /// our close frame before the manager reads it. Holds one receive chunk, whatever arrives.
+    /// </summary>
+    private async Task DiscardUntilCloseAsync()
+    {
+        _receiveBuffer.ResetWrittenCount();
+        try
+        {
+            using var timeout = new CancellationTokenSource(CloseHandshakeTimeout, _time);
+            while (_socket.State == WebSocketState.CloseSent)
+            {
+                var result = await _socket.ReceiveAsync(_receiveBuffer.GetMemory(ReceiveChunkBytes), timeout.Token).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
+        {
+            // The manager kept sending, or went away: the connection is torn down next either way.
         }
     }
 
