@@ -32,6 +32,8 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public string Name { get; private set; } = "";
 
+    public bool HasExited => _process.HasExited;
+
     /// <summary>Starts <paramref name="file"/>; the clock for <see cref="WaitForLineAsync"/> starts just before exec.</summary>
     public static ChildProcess Start(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {

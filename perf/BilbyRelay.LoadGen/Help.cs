@@ -60,6 +60,17 @@ internal static class Help
                                  --udp-relay HOST:PORT measures a running relay's native plane instead (its CPU
                                  with --relay-pid); --relay-threads N starts the relay with N loops;
                                  --kernel-baseline adds a kernel-only path (nftables DNAT; root, inside unshare -n)
+          soak                   spawns the relay with a short idle timeout and runs mixed load for --minutes 60
+                                 (or --seconds): a long-lived edge pair (a verified --stream-bytes 4M stream each
+                                 way every --stream-interval 1 s, --rate 1000 datagrams/s of --payload 1200) and
+                                 --churn-workers 4 that every --churn-period 5 s connect two edges, bind, move
+                                 --churn-bytes 1M each way and --churn-datagrams 100, then vanish without CLOSE;
+                                 samples the relay's RSS, fds, threads, CPU and /metrics every --sample-seconds 5;
+                                 --idle-timeout 6 --keep-alive 2; writes --results DIR (perf/results/soak-<time>);
+                                 exits 1 unless there were no crashes, byte errors or failed transfers, every edge
+                                 was cleaned up, and RSS, fds and threads stayed flat (see docs/reliability.md)
+          soak-report --dir DIR  the report of a soak's results again (index.html, soak-resources.svg,
+                                 soak-load.svg) from DIR/samples.json, judged by the current rule
           udp-forwarder          that trivial forwarder (started by native-udp): --listen ip:port
           direct-server          the direct path's far side: sinks streams, echoes datagrams
                                  --listen 127.0.0.1:0   prints "LISTENING ip:port"

@@ -80,6 +80,33 @@ public static class ProcStats
         return (rss, hwm);
     }
 
+    /// <summary>Open file descriptors (entries of /proc/&lt;pid&gt;/fd; 0 when the process is gone).</summary>
+    public static int OpenFds(int pid)
+    {
+        try
+        {
+            return Directory.GetFileSystemEntries($"/proc/{pid}/fd").Length;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>The Threads: line of /proc/&lt;pid&gt;/status (0 when the process is gone).</summary>
+    public static int Threads(int pid)
+    {
+        foreach (var line in ReadOrEmpty($"/proc/{pid}/status").Split('\n'))
+        {
+            if (line.StartsWith("Threads:", StringComparison.Ordinal))
+            {
+                return int.Parse(line["Threads:".Length..].Trim(), CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
+    }
+
     public static string LoadAverage()
     {
         var text = ReadOrEmpty("/proc/loadavg").Trim();

@@ -39,6 +39,8 @@ try
         "stalled-senders" => await StalledSenders.RunAsync(options),
         "summarize" => Summary.Run(options),
         "native-udp" => await NativeUdpScenario.RunAsync(options),
+        "soak" => await SoakScenario.RunAsync(options),
+        "soak-report" => SoakReport.Run(options),
         "udp-forwarder" => NativeUdpScenario.RunForwarder(options),
         _ when ScenarioRegistry.All.TryGetValue(command, out var scenario) => await ScenarioCommand.RunAsync(scenario, options, Console.Out, handleSignals: true),
         "direct" => await Runner.RunAsync("direct", command, options, null),
