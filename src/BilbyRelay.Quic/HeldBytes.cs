@@ -13,12 +13,12 @@ namespace BilbyRelay.Quic;
 /// </remarks>
 public sealed class HeldBytes
 {
-    private readonly QuicMemoryBudget _budget;
+    private readonly QuicConnection _owner;
     private long _bytes;
 
-    internal HeldBytes(QuicMemoryBudget budget)
+    internal HeldBytes(QuicConnection owner)
     {
-        _budget = budget;
+        _owner = owner;
     }
 
     /// <summary>Bytes held now.</summary>
@@ -27,12 +27,13 @@ public sealed class HeldBytes
     internal void Charge(long bytes)
     {
         Interlocked.Add(ref _bytes, bytes);
-        _budget.Charge(bytes);
+        _owner.Budget.Charge(bytes);
     }
 
     internal void Release(long bytes)
     {
         Interlocked.Add(ref _bytes, -bytes);
-        _budget.Release(bytes);
+        _owner.Budget.Release(bytes);
+        _owner.OnHeldReleased();
     }
 }

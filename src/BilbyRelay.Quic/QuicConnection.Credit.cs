@@ -34,8 +34,11 @@ public sealed unsafe partial class QuicConnection
     // loop: connection credit granted and not yet taken by received stream bytes, as reserved in the budget.
     private long _creditOutstanding;
 
-    // loop: in the endpoint's list of connections whose credit is below the full window.
-    private bool _creditTopUpQueued;
+    // Written by the loop, read by any thread: in the endpoint's list of connections whose credit is below the full window.
+    private volatile bool _creditTopUpQueued;
+
+    // Set by any thread when bytes held for this peer were released while it waited for credit.
+    private int _creditRetryRequested;
 
     /// <summary>Receive window of the whole connection advertised in the transport parameters.</summary>
     private long InitialConnectionCredit => Math.Min(_settings.ConnectionReceiveWindow, CreditFloor);
@@ -79,6 +82,28 @@ public sealed unsafe partial class QuicConnection
             // Nothing signals the loop when budget frees up elsewhere: the endpoint retries on a short period.
             _creditTopUpQueued = true;
             _endpoint.QueueCreditTopUp(this);
+        }
+    }
+
+    /// <summary>
+    /// Any thread (<see cref="HeldBytes"/>): bytes held for this peer went away, on whichever loop acknowledged them.
+    /// A connection waiting for credit asks its loop to try at once instead of at the retry list's next period, so
+    /// a light edge's floor comes back as fast as its bytes drain.
+    /// </summary>
+    internal void OnHeldReleased()
+    {
+        if (_creditTopUpQueued && Interlocked.Exchange(ref _creditRetryRequested, 1) == 0)
+        {
+            RequestService();
+        }
+    }
+
+    /// <summary>Loop thread: the retry <see cref="OnHeldReleased"/> asked for (the list drops the connection once topped up).</summary>
+    private void RetryCreditNow()
+    {
+        if (Interlocked.Exchange(ref _creditRetryRequested, 0) != 0 && _creditTopUpQueued && _state == ConnectionState.Established)
+        {
+            TryTopUpCredit();
         }
     }
 

@@ -71,7 +71,7 @@ public sealed partial class QuicConnection : IAsyncDisposable, ILoopWorkItem
         _clientOptions = clientOptions;
         _remoteEndPoint = remote;
         _datagramCapacity = settings.DatagramSendQueueCapacity;
-        Held = new HeldBytes(settings.MemoryBudget);
+        Held = new HeldBytes(this);
         if (!isServer)
         {
             _connected = new TaskCompletionSource<QuicConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -246,6 +246,7 @@ public sealed partial class QuicConnection : IAsyncDisposable, ILoopWorkItem
         }
 
         ProcessOpenRequests();
+        RetryCreditNow();
         _endpoint.MarkDirty(this);
     }
 
