@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
@@ -39,8 +40,9 @@ internal sealed class StatsConnection
     private bool _requestStarted;
     private long _requestDeadline;
 
-    // Read by the server when it must evict: Environment.TickCount64 when the request in progress began, MaxValue between requests.
-    private long _requestStartedAt = long.MaxValue;
+    // Read by the server when it must evict: the Stopwatch timestamp since which the connection has been waiting for a
+    // whole request head (from accept for its first request), MaxValue between requests.
+    private long _requestStartedAt = Stopwatch.GetTimestamp();
     private long _bodyRemaining;
     private HttpRequestHead _pending;
 
@@ -54,7 +56,11 @@ internal sealed class StatsConnection
         _remote = socket.RemoteEndPoint;
     }
 
-    /// <summary>When the request in progress began (Environment.TickCount64); <see cref="long.MaxValue"/> between requests. Any thread.</summary>
+    /// <summary>
+    /// Since when (a <see cref="Stopwatch"/> timestamp) the connection has been waiting for a whole request: from accept
+    /// until its first request is answered, then from the first byte of each further request; <see cref="long.MaxValue"/>
+    /// between requests. Any thread.
+    /// </summary>
     public long RequestStartedAt => Volatile.Read(ref _requestStartedAt);
 
     /// <summary>Completes when the connection has closed, however it ended. Never faults.</summary>
@@ -290,7 +296,11 @@ internal sealed class StatsConnection
     {
         _requestStarted = true;
         long now = Environment.TickCount64;
-        Volatile.Write(ref _requestStartedAt, now);
+        if (Volatile.Read(ref _requestStartedAt) == long.MaxValue)
+        {
+            Volatile.Write(ref _requestStartedAt, Stopwatch.GetTimestamp());
+        }
+
         _requestDeadline = now + (long)_options.HeaderTimeout.TotalMilliseconds;
         ArmTimer(_options.HeaderTimeout);
     }
