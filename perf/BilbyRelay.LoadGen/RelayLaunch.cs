@@ -17,7 +17,9 @@ internal static class RelayLaunch
         return File.Exists(binary) ? binary : throw new ArgumentException($"relay binary '{binary}' not found (--relay-bin PATH or BILBYRELAY_BIN)");
     }
 
-    public static (ChildProcess Relay, IPEndPoint Quic, IPEndPoint Api) Start(string binary, string logLevel, long? maxBufferedBytes = null)
+    /// <param name="settings">More relay settings as BILBYRELAY_* environment variables (they win over the lifted limits).</param>
+    public static (ChildProcess Relay, IPEndPoint Quic, IPEndPoint Api) Start(
+        string binary, string logLevel, long? maxBufferedBytes = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         var quic = new IPEndPoint(IPAddress.Loopback, ChildProcess.FreePort(ProtocolType.Udp));
         var api = new IPEndPoint(IPAddress.Loopback, ChildProcess.FreePort(ProtocolType.Tcp));
@@ -31,6 +33,11 @@ internal static class RelayLaunch
         if (maxBufferedBytes is { } budget)
         {
             environment["BILBYRELAY_MAX_BUFFERED_BYTES"] = budget.ToString(CultureInfo.InvariantCulture);
+        }
+
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[name] = value;
         }
 
         var relay = ChildProcess.Start(binary, ["--quic-addr", quic.ToString(), "--api-addr", api.ToString(), "--udp-relay-addrs", "127.0.0.1:0", "--log-level", logLevel], environment);

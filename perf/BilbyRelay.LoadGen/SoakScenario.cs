@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 
 namespace BilbyRelay.LoadGen;
 
@@ -37,7 +36,7 @@ public sealed record SoakConfig
         var defaults = new SoakLoadSettings();
         return new SoakConfig
         {
-            RelayBinary = options.Get("relay-bin") ?? Environment.GetEnvironmentVariable("BILBYRELAY_BIN") ?? "out/bilbyrelay",
+            RelayBinary = RelayLaunch.Binary(options),
             Duration = duration,
             ResultsDirectory = options.Get("results", Path.Combine("perf", "results", $"soak-{stamp}")),
             SampleInterval = TimeSpan.FromSeconds(options.Double("sample-seconds", defaultSample)),
@@ -76,25 +75,16 @@ public static class SoakScenario
 
     public static async Task<SoakResult> ExecuteAsync(SoakConfig config)
     {
-        if (!File.Exists(config.RelayBinary))
-        {
-            throw new ArgumentException($"relay binary '{config.RelayBinary}' not found (--relay-bin PATH or BILBYRELAY_BIN)");
-        }
-
         Directory.CreateDirectory(config.ResultsDirectory);
-        var quic = new IPEndPoint(IPAddress.Loopback, ChildProcess.FreePort(ProtocolType.Udp));
-        var api = new IPEndPoint(IPAddress.Loopback, ChildProcess.FreePort(ProtocolType.Tcp));
-        var environment = new Dictionary<string, string>
+        var result = new SoakResult { Config = config, StartedUtc = DateTime.UtcNow };
+
+        // Vanished edges must be cleaned up many times within a run: short idle timeout and keep-alive.
+        var (relayProcess, quic, api) = RelayLaunch.Start(config.RelayBinary, "warn", settings: new Dictionary<string, string>
         {
-            // Every edge comes from 127.0.0.1, and churn connects new ones faster than the old time out.
-            ["BILBYRELAY_MAX_CONNECTIONS_PER_IP"] = "1000000",
-            ["BILBYRELAY_REQUIRE_BIND_AUTH"] = "false",
             ["BILBYRELAY_IDLE_TIMEOUT_SECS"] = config.IdleTimeoutSecs.ToString(CultureInfo.InvariantCulture),
             ["BILBYRELAY_KEEP_ALIVE_INTERVAL_SECS"] = config.KeepAliveIntervalSecs.ToString(CultureInfo.InvariantCulture),
-        };
-        var result = new SoakResult { Config = config, StartedUtc = DateTime.UtcNow };
-        await using var relay = ChildProcess.Start(config.RelayBinary,
-            ["--quic-addr", quic.ToString(), "--api-addr", api.ToString(), "--log-level", "warn"], environment);
+        });
+        await using var relay = relayProcess;
         await StartupProbe.WaitForHealthAsync(api, () => relay.Elapsed, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
 
         var load = new SoakLoad(quic, config.Load);

@@ -1,3 +1,4 @@
+using BilbyRelay.FunctionalTests.Infrastructure;
 using BilbyRelay.LoadGen;
 using BilbyRelay.Tests.Common;
 
@@ -12,7 +13,7 @@ public sealed class SoakRunTests
         using var results = new TempFilesDirectory();
         var config = new SoakConfig
         {
-            RelayBinary = RelayBinary.Find(),
+            RelayBinary = PublishedRelay.FindBinary(),
             Duration = TimeSpan.FromSeconds(20),
             ResultsDirectory = results.Path,
             SampleInterval = TimeSpan.FromMilliseconds(250),
