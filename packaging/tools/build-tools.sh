@@ -11,9 +11,7 @@ build_tools() {
     loadgen=out/loadgen/bilbyrelay-loadgen
     if [ ! -x "$loadgen" ]; then
       [ "$arch" = amd64 ] || die "no --loadgen given for $arch"
-      dotnet publish perf/BilbyRelay.LoadGen/BilbyRelay.LoadGen.csproj -c Release -r linux-x64 -p:PublishAot=true \
-        -o out/loadgen -nologo >"$work/loadgen-publish.log" 2>&1 || { cat "$work/loadgen-publish.log" >&2; die "loadgen publish failed"; }
-      rm -f out/loadgen/*.dbg out/loadgen/*.pdb
+      BILBYRELAY_PUBLISH_DIR=out scripts/publish-loadgen >/dev/null || die "loadgen publish failed"
     fi
   fi
   [ -x "$loadgen" ] || die "$loadgen is not an executable"
