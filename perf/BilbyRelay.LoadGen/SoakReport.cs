@@ -63,12 +63,16 @@ public static class SoakReport
             }
         }
 
-        var resources = ReportDocument.Chart(document.TimeSeries, "Relay RSS, open fds and threads", "minutes", "MiB / count");
+        var resources = ReportDocument.Chart(document.TimeSeries, "Relay RSS, GC heap, open fds and threads", "minutes", "MiB / count");
         var load = ReportDocument.Chart(document.TimeSeries, "Relay CPU and edges connected", "minutes", "% of one core / count");
         foreach (var sample in recorded.Samples)
         {
             var minutes = sample.Seconds / 60;
             resources.Line("RSS (MiB)").Add(minutes, sample.RssMiB);
+            if (!double.IsNaN(sample.GcHeapMiB))
+            {
+                resources.Line("GC heap (MiB)").Add(minutes, sample.GcHeapMiB);
+            }
             resources.Line("open fds").Add(minutes, sample.Fds);
             resources.Line("threads").Add(minutes, sample.Threads);
             load.Line("CPU (% of one core)").Add(minutes, sample.CpuPercent);

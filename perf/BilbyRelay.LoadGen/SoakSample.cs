@@ -29,15 +29,18 @@ public sealed record SoakSample
 
     public double BytesForwardedTotal { get; init; }
 
+    /// <summary>The relay's managed heap, allocated and not yet collected (MiB); NaN in results written before it was sampled.</summary>
+    public double GcHeapMiB { get; init; } = double.NaN;
+
     /// <summary>Column names, in the order of <see cref="Values"/>; the CSV header and the JSON field names.</summary>
     public static readonly string[] Columns =
     [
         "seconds", "rss_mib", "fds", "threads", "cpu_pct", "edges_connected", "tunnels_total", "tcp_streams_active",
-        "buffered_bytes", "bytes_forwarded_total",
+        "buffered_bytes", "bytes_forwarded_total", "gc_heap_mib",
     ];
 
     public double[] Values() =>
-        [Seconds, RssMiB, Fds, Threads, CpuPercent, EdgesConnected, TunnelsTotal, TcpStreamsActive, BufferedBytes, BytesForwardedTotal];
+        [Seconds, RssMiB, Fds, Threads, CpuPercent, EdgesConnected, TunnelsTotal, TcpStreamsActive, BufferedBytes, BytesForwardedTotal, GcHeapMiB];
 
     public static SoakSample FromValues(IReadOnlyDictionary<string, double> values)
     {
@@ -55,6 +58,7 @@ public sealed record SoakSample
             TcpStreamsActive = Get("tcp_streams_active"),
             BufferedBytes = Get("buffered_bytes"),
             BytesForwardedTotal = Get("bytes_forwarded_total"),
+            GcHeapMiB = values.GetValueOrDefault("gc_heap_mib", double.NaN),
         };
     }
 

@@ -31,6 +31,7 @@ internal sealed class SoakSampler(int pid, IPEndPoint api)
             TcpStreamsActive = Metric("bilbycast_relay_tcp_streams_active"),
             BufferedBytes = Metric("bilbycast_relay_buffered_bytes"),
             BytesForwardedTotal = Metric("bilbycast_relay_bytes_forwarded_total"),
+            GcHeapMiB = Metric("bilbycast_relay_gc_heap_bytes") / (1024 * 1024),
         };
     }
 }

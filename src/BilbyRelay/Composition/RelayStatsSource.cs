@@ -82,6 +82,7 @@ internal sealed class RelayStatsSource(
             EventQueueDepth = relay.Events.Count,
             BufferedBytes = budget.Used,
             MaxBufferedBytes = budget.Limit,
+            GcHeapBytes = GC.GetTotalMemory(forceFullCollection: false),
             EventsDroppedTotal = relay.Events.DroppedCount,
             Loops = edges.LoopCounters.Select(ToLoopMetrics).ToArray(),
             NativeUdp = NativeUdpMetrics(),

@@ -50,6 +50,9 @@ internal sealed class MetricsSnapshot
     /// <summary>The memory budget those bytes are held to (<c>max_buffered_bytes</c>).</summary>
     public long MaxBufferedBytes { get; init; }
 
+    /// <summary>Bytes allocated on the managed heap and not yet collected: what a leak of objects grows.</summary>
+    public long GcHeapBytes { get; init; }
+
     /// <summary>Each QUIC event loop's counters, one entry per loop.</summary>
     public IReadOnlyList<LoopMetrics> Loops { get; init; } = [];
 

@@ -41,6 +41,7 @@ internal static class PrometheusTextWriter
         WriteFamily(output, "bilbycast_relay_events_dropped_total"u8, "Events discarded because the bounded event queue was full."u8, Counter, metrics.EventsDroppedTotal);
         WriteFamily(output, "bilbycast_relay_buffered_bytes"u8, "Bytes held for edges: stream buffers, unacknowledged stream data and datagram queues."u8, Gauge, metrics.BufferedBytes);
         WriteFamily(output, "bilbycast_relay_max_buffered_bytes"u8, "The memory budget for buffered bytes (max_buffered_bytes)."u8, Gauge, metrics.MaxBufferedBytes);
+        WriteFamily(output, "bilbycast_relay_gc_heap_bytes"u8, "Bytes allocated on the managed heap and not yet collected."u8, Gauge, metrics.GcHeapBytes);
 
         WriteNativeUdp(output, metrics.NativeUdp);
 

@@ -31,6 +31,7 @@ public sealed class SoakRunTests
         Assert.True(result.EdgesVanished >= 20, result.Describe());
 
         // Vanished edges were dropped while the run went on: the relay never held all of them at once...
+        Assert.All(result.Samples, s => Assert.True(s.GcHeapMiB > 0, $"GC heap {s.GcHeapMiB} MiB at {s.Seconds} s"));
         var mostHeld = result.Samples.Max(s => s.EdgesConnected);
         Assert.True(mostHeld > 2, $"no churned edge was ever seen connected:\n{result.Describe()}");
         Assert.True(mostHeld < 2 + result.EdgesVanished, $"the relay held {mostHeld} edges, every vanished one:\n{result.Describe()}");

@@ -27,6 +27,7 @@ public sealed class SoakSampleTests
         TcpStreamsActive = 1,
         BufferedBytes = 65536,
         BytesForwardedTotal = 123456789,
+        GcHeapMiB = 3.5,
     };
 
     [Fact]
@@ -74,8 +75,20 @@ public sealed class SoakSampleTests
     {
         var lines = SoakSample.ToCsv([s_sample]).TrimEnd('\n').Split('\n');
 
-        Assert.Equal("seconds,rss_mib,fds,threads,cpu_pct,edges_connected,tunnels_total,tcp_streams_active,buffered_bytes,bytes_forwarded_total", lines[0]);
-        Assert.Equal("12.5,41.25,23,19,8.5,10,12,1,65536,123456789", lines[1]);
+        Assert.Equal("seconds,rss_mib,fds,threads,cpu_pct,edges_connected,tunnels_total,tcp_streams_active,buffered_bytes,bytes_forwarded_total,gc_heap_mib", lines[0]);
+        Assert.Equal("12.5,41.25,23,19,8.5,10,12,1,65536,123456789,3.5", lines[1]);
+    }
+
+    [Fact]
+    public void SampleWrittenBeforeTheGcHeapWasSampled_ReadsWithoutIt()
+    {
+        var samples = SoakSample.ReadAll("""
+            {"samples":[{"seconds":1,"rss_mib":2,"fds":3,"threads":4,"cpu_pct":5,"edges_connected":6,"tunnels_total":7,
+              "tcp_streams_active":8,"buffered_bytes":9,"bytes_forwarded_total":10}]}
+            """);
+
+        Assert.Equal(2, Assert.Single(samples).RssMiB);
+        Assert.True(double.IsNaN(samples[0].GcHeapMiB));
     }
 
     [Fact]

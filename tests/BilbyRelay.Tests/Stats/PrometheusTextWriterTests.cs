@@ -34,6 +34,7 @@ public sealed class PrometheusTextWriterTests
         ["bilbycast_relay_events_dropped_total"] = "counter",
         ["bilbycast_relay_buffered_bytes"] = "gauge",
         ["bilbycast_relay_max_buffered_bytes"] = "gauge",
+        ["bilbycast_relay_gc_heap_bytes"] = "gauge",
         ["bilbycast_relay_udp_sessions_total"] = "gauge",
         ["bilbycast_relay_udp_sessions_active"] = "gauge",
         ["bilbycast_relay_udp_bytes_forwarded_total"] = "counter",
