@@ -58,7 +58,8 @@ internal static class Help
                                  recvfrom + sendto per datagram), then through the relay's native UDP plane; at
                                  most --window 256 in flight; datagrams/s, Mbit/s, loss, CPU per GB, and the ratio.
                                  --udp-relay HOST:PORT measures a running relay's native plane instead (its CPU
-                                 with --relay-pid); --relay-threads N starts the relay with N loops;
+                                 with --relay-pid); --relay-only leaves the forwarder out; --relay-threads N
+                                 starts the relay with N loops;
                                  --kernel-baseline adds a kernel-only path (nftables DNAT; root, inside unshare -n)
           soak                   spawns the relay with a short idle timeout and runs mixed load for --minutes 60
                                  (or --seconds): a long-lived edge pair (a verified --stream-bytes 4M stream each

@@ -15,11 +15,18 @@ namespace BilbyRelay.LoadGen;
 /// rule sends the sender's datagrams straight to the receiver, with no process in between. <c>--relay-threads N</c>
 /// starts the relay with <c>--quic-threads N</c>. <c>--udp-relay HOST:PORT</c> measures a running relay's native plane
 /// instead of starting one (its CPU only with <c>--relay-pid</c>; the forwarder, a local baseline, only when that
-/// address is on this host's loopback).
+/// address is on this host's loopback). <c>--relay-only</c> leaves the forwarder out.
 /// </summary>
-internal static class NativeUdpScenario
+public static class NativeUdpScenario
 {
     public static async Task<int> RunAsync(Options options)
+    {
+        var report = await MeasureAsync(options);
+        Console.WriteLine(report.ToJsonLine());
+        return 0;
+    }
+
+    public static async Task<RunReport> MeasureAsync(Options options)
     {
         var size = options.Int("size", 1316);
         var seconds = double.Parse(options.Get("seconds", "10"), System.Globalization.CultureInfo.InvariantCulture);
@@ -35,7 +42,7 @@ internal static class NativeUdpScenario
         Console.Error.WriteLine($"bilbyrelay-loadgen native-udp ({Environment.ProcessorCount} cores, load {report.LoadAverage}), {size}-byte datagrams, {seconds} s each");
 
         var local = runningRelay is null || IPAddress.IsLoopback(runningRelay.Address);
-        if (local)
+        if (local && !options.Has("relay-only"))
         {
             var forwarderPort = ChildProcess.FreePort(ProtocolType.Udp);
             await using var forwarder = ChildProcess.StartSelf(["udp-forwarder", "--listen", $"127.0.0.1:{forwarderPort}"]);
@@ -48,8 +55,7 @@ internal static class NativeUdpScenario
             Func<double>? relayCpu = options.Has("relay-pid") ? () => ProcStats.CpuSeconds(options.Int("relay-pid", 0)) : null;
             await MeasureAsync(report, "relay", runningRelay, relayCpu, size, seconds, window);
             AddRatios(report);
-            Console.WriteLine(report.ToJsonLine());
-            return 0;
+            return report;
         }
 
         var relayPort = ChildProcess.FreePort(ProtocolType.Udp);
@@ -75,8 +81,7 @@ internal static class NativeUdpScenario
         }
 
         AddRatios(report);
-        Console.WriteLine(report.ToJsonLine());
-        return 0;
+        return report;
     }
 
     /// <summary>Relay against forwarder, for the figures both paths have.</summary>
