@@ -28,8 +28,10 @@ public sealed record SoakTrend(string Metric, string Statistic, double First, do
 /// would move a floor), open fds and threads by their floors, the lowest sample in each (a leaked thread or fd raises
 /// the floor; thread-pool threads injected while a busy machine delays work, which retire after 20 s idle, do not).
 /// Flat: the last exceeds the first by at most <see cref="Tolerance"/> of it (for fds and threads at least one, since
-/// a count of 20 cannot move by 10 %). Only growth fails: memory given back is not a leak. RSS is judged only in runs
-/// of at least <see cref="MinimumRunForRss"/>: a shorter one ends while it still settles.
+/// a count of 20 cannot move by 10 %). Only growth fails: memory given back is not a leak. RSS and threads are judged
+/// only in runs of at least <see cref="MinimumRunForSettledTrends"/>: RSS still settles in a shorter one, and its
+/// 30-second windows are shorter than the thread pool keeps an injected thread, so a busy last half minute raises
+/// the floor without anything leaking.
 /// </summary>
 public static class SoakVerdict
 {
@@ -37,7 +39,7 @@ public static class SoakVerdict
 
     public static readonly TimeSpan WarmUpAtLeast = TimeSpan.FromMinutes(5);
 
-    public static readonly TimeSpan MinimumRunForRss = TimeSpan.FromMinutes(20);
+    public static readonly TimeSpan MinimumRunForSettledTrends = TimeSpan.FromMinutes(20);
 
     public const double WindowFraction = 0.10;
 
@@ -69,9 +71,9 @@ public static class SoakVerdict
 
         return
         [
-            Trend("rss_mib", byFloor: false, first, last, s => s.RssMiB, minimumLimit: 0) with { Judged = span >= MinimumRunForRss.TotalSeconds },
+            Trend("rss_mib", byFloor: false, first, last, s => s.RssMiB, minimumLimit: 0) with { Judged = span >= MinimumRunForSettledTrends.TotalSeconds },
             Trend("fds", byFloor: true, first, last, s => s.Fds, minimumLimit: 1),
-            Trend("threads", byFloor: true, first, last, s => s.Threads, minimumLimit: 1),
+            Trend("threads", byFloor: true, first, last, s => s.Threads, minimumLimit: 1) with { Judged = span >= MinimumRunForSettledTrends.TotalSeconds },
         ];
     }
 

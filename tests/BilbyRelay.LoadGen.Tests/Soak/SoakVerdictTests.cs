@@ -71,9 +71,21 @@ public sealed class SoakVerdictTests
     }
 
     [Fact]
-    public void ShortRun_StillJudgesThreads()
+    public void ShortRun_LeavesThreadsUnjudged_ButStillJudgesFds()
     {
-        var threads = SoakVerdict.Trends(ShortRun(rss: _ => 40, threads: s => 17 + (int)(s / 60))).Single(t => t.Metric == "threads");
+        var trends = SoakVerdict.Trends(ShortRun(rss: _ => 40, threads: s => 17 + (int)(s / 60)));
+        var threads = trends.Single(t => t.Metric == "threads");
+
+        Assert.False(threads.Judged);
+        Assert.True(threads.Flat);
+        Assert.True(threads.GrowthPercent > 10);
+        Assert.True(trends.Single(t => t.Metric == "fds").Judged);
+    }
+
+    [Fact]
+    public void LongRun_JudgesThreadsThatGrew()
+    {
+        var threads = SoakVerdict.Trends(Run(minute => 40, threads: minute => 17 + (int)(minute / 6))).Single(t => t.Metric == "threads");
 
         Assert.True(threads.Judged);
         Assert.False(threads.Flat);
