@@ -1,3 +1,4 @@
+using Tomlyn;
 using Tomlyn.Parsing;
 using Tomlyn.Syntax;
 
@@ -17,10 +18,10 @@ public static class TomlConfigReader
         {
             document = SyntaxParser.Parse(text, path, validate: true);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException or OverflowException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException or OverflowException or TomlException)
         {
             // Tomlyn reports most mistakes as diagnostics but throws on a few (an escape at the very end of
-            // the file, for one); those are syntax errors too, without a line.
+            // the file, arrays nested deeper than 64); those are syntax errors too, without a line.
             diagnostics.Error(ConfigLocation.InFile(path, 0), null, "TOML syntax error: " + e.Message);
             return [];
         }

@@ -39,6 +39,18 @@ public sealed class TomlConfigTests : IDisposable
     }
 
     [Fact]
+    public void ArraysNestedDeeperThanTheParserAllows_AreASyntaxErrorNotACrash()
+    {
+        // Found by the toml-config fuzz harness: Tomlyn throws TomlException past 64 nested containers.
+        var path = _dir.WriteFile("relay.toml", "quic_threads = " + new string('[', 100) + "\n");
+
+        var error = ConfigLoading.SingleError(ConfigLoading.Load(path));
+
+        Assert.StartsWith("TOML syntax error: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("depth", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void EscapeAtTheEndOfTheFile_IsASyntaxErrorNotACrash()
     {
         // Found by the toml-config fuzz harness: Tomlyn threw ArgumentOutOfRangeException on this file.
