@@ -169,20 +169,7 @@ public sealed class UdpSendBatchTests
     // Receives `expected` datagrams and queues them alternately for the two destinations.
     private static int DrainInto(UdpBatchSocket relay, UdpReceiveBatch received, int expected, UdpSendBatch batch, UdpBatchSocket first, UdpBatchSocket second)
     {
-        using var poller = new EventLoopPoller();
-        poller.Register(relay.Handle);
-        var events = new PollEvent[1];
-        var count = 0;
-        while (count == 0)
-        {
-            count = relay.ReceiveBatch(received);
-            if (count == 0)
-            {
-                poller.Wait((int)Patience.TotalMilliseconds, events);
-            }
-        }
-
-        Assert.Equal(expected, count);
+        var count = ReceiveInto(relay, received, expected);
         for (var i = 0; i < count; i++)
         {
             batch.Add(received, i, Sockaddr((i % 2 == 0 ? first : second).LocalEndPoint));
