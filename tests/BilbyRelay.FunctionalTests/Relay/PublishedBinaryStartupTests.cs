@@ -63,8 +63,8 @@ public sealed partial class PublishedBinaryStartupTests
     {
         // Many QUIC addresses (a socket and a loop thread each) make binding them take a while, so answering
         // /health before they are all bound could not go unnoticed.
-        var quic = Enumerable.Range(0, QuicAddressCount).Select(_ => new IPEndPoint(IPAddress.Loopback, FreePort(SocketType.Dgram, ProtocolType.Udp))).ToList();
-        var api = new IPEndPoint(IPAddress.Loopback, FreePort(SocketType.Stream, ProtocolType.Tcp));
+        var quic = DistinctFreeUdpPorts(QuicAddressCount).Select(port => new IPEndPoint(IPAddress.Loopback, port)).ToList();
+        var api = new IPEndPoint(IPAddress.Loopback, FreeTcpPort());
 
         // Polling starts before the process does, so the very first 200 is seen; the QUIC ports are probed at once.
         using var stop = new CancellationTokenSource(TestTimeouts.Default);
@@ -118,9 +118,30 @@ public sealed partial class PublishedBinaryStartupTests
         }
     }
 
-    private static int FreePort(SocketType type, ProtocolType protocol)
+    /// <summary>Holds every probe socket until all are bound, so the kernel cannot hand out the same port twice.</summary>
+    private static List<int> DistinctFreeUdpPorts(int count)
     {
-        using var socket = new Socket(AddressFamily.InterNetwork, type, protocol);
+        var probes = new List<Socket>(count);
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+                probes.Add(probe);
+                probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            }
+
+            return probes.Select(probe => ((IPEndPoint)probe.LocalEndPoint!).Port).ToList();
+        }
+        finally
+        {
+            probes.ForEach(probe => probe.Dispose());
+        }
+    }
+
+    private static int FreeTcpPort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
