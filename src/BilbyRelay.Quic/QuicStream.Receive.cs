@@ -69,6 +69,11 @@ public sealed partial class QuicStream
             return false;
         }
 
+        if (_spliceActive && TrySpliceReceived(data, fin))
+        {
+            return true;
+        }
+
         if (!data.IsEmpty)
         {
             Interlocked.Add(ref _unconsumed, data.Length);
@@ -110,6 +115,11 @@ public sealed partial class QuicStream
         {
             _receiveCompleted = true;
             _receivePipe.Writer.Complete(error);
+        }
+
+        if (_spliceActive)
+        {
+            EndSplice(error is null ? QuicSpliceEnd.Canceled : QuicSpliceEnd.InputFailed);
         }
 
         if (error is not null || _inputReaderCompleted || _input.IsAborted)

@@ -9,7 +9,7 @@ namespace BilbyRelay.Quic;
 /// <summary>
 /// Send side. The loop is the output pipe's only reader: it hands unsent bytes to ngtcp2 by pointer (the pool's
 /// blocks never move) and advances the pipe only when ngtcp2 reports them acknowledged, which is what releases
-/// memory and un-pauses the writer.
+/// memory and lets a waiting writer go on.
 /// </summary>
 public sealed unsafe partial class QuicStream
 {
@@ -25,6 +25,7 @@ public sealed unsafe partial class QuicStream
     // Whose peer the output bytes came from: this stream's own connection unless HoldOutputFor said otherwise.
     private volatile HeldBytes _sendHeldFor;
 
+    private readonly long _sendBufferLimit;
     private readonly long _sendUnsentLimit;
     private readonly SendProgressSignal _sendProgress = new();
 
@@ -34,8 +35,10 @@ public sealed unsafe partial class QuicStream
     // Bytes handed to ngtcp2 since the stream began: written by the loop, also read by the writer.
     private long _sendSent;
 
-    // loop
+    // Bytes acknowledged since the stream began: written by the loop, also read by the writer.
     private long _sendAcked;
+
+    // loop
     private bool _finSent;
     private bool _sendReaderCompleted;
     private bool _nativeClosed;
@@ -109,25 +112,23 @@ public sealed unsafe partial class QuicStream
             _finSent = true;
         }
 
-        if (_sendProgress.IsArmed && !HasTooMuchUnsent(_sendUnsentLimit / 2))
-        {
-            _sendProgress.Release();
-        }
+        OnSendProgress();
     }
 
     /// <summary>
-    /// Writer, after a flush: waits while more than <see cref="QuicTransportSettings.StreamSendUnsentLimit"/> committed
-    /// bytes wait to be sent, until the loop has sent down to half of it or the stream is aborted.
+    /// Writer, after a flush: waits while more than <see cref="QuicTransportSettings.StreamSendBufferLimit"/> committed
+    /// bytes are unacknowledged or more than <see cref="QuicTransportSettings.StreamSendUnsentLimit"/> wait to be sent,
+    /// until the loop is down to half of both or the stream is aborted.
     /// </summary>
     internal ValueTask WaitForSendProgressAsync()
     {
-        if (!HasTooMuchUnsent(_sendUnsentLimit) || _writeAborted)
+        if (HasRoom(halfLimits: false) || _writeAborted)
         {
             return ValueTask.CompletedTask;
         }
 
         var wait = _sendProgress.Arm();
-        if (!HasTooMuchUnsent(_sendUnsentLimit / 2) || _writeAborted)
+        if (HasRoom(halfLimits: true) || _writeAborted)
         {
             _sendProgress.Release();
         }
@@ -135,8 +136,28 @@ public sealed unsafe partial class QuicStream
         return wait;
     }
 
-    private bool HasTooMuchUnsent(long limit) =>
-        Interlocked.Read(ref _sendCommitted) - Volatile.Read(ref _sendSent) > limit;
+    /// <summary>
+    /// Any thread: the output is within its limits (or within half of them, the point at which a writer that had to
+    /// wait goes on, so it does not wake for every acknowledgement).
+    /// </summary>
+    private bool HasRoom(bool halfLimits)
+    {
+        var committed = Interlocked.Read(ref _sendCommitted);
+        var divisor = halfLimits ? 2 : 1;
+        return committed - Volatile.Read(ref _sendSent) <= _sendUnsentLimit / divisor
+            && committed - Volatile.Read(ref _sendAcked) <= _sendBufferLimit / divisor;
+    }
+
+    /// <summary>Loop thread: bytes were sent or acknowledged; whoever waits for room may go on.</summary>
+    private void OnSendProgress()
+    {
+        if (_sendProgress.IsArmed && HasRoom(halfLimits: true))
+        {
+            _sendProgress.Release();
+        }
+
+        OnSpliceTargetProgress();
+    }
 
     /// <summary>Loop thread: everything below <paramref name="ackedEnd"/> is acknowledged and no longer used by ngtcp2.</summary>
     internal void OnDataAcknowledged(ulong ackedEnd)
@@ -152,9 +173,10 @@ public sealed unsafe partial class QuicStream
         {
             var advance = Math.Min(acked - _sendAcked, result.Buffer.Length);
             reader.AdvanceTo(result.Buffer.GetPosition(advance));
-            _sendAcked += advance;
+            Volatile.Write(ref _sendAcked, _sendAcked + advance);
             Interlocked.Add(ref _sendHeld, -advance);
             _sendHeldFor.Release(advance);
+            OnSendProgress();
         }
     }
 
@@ -219,6 +241,7 @@ public sealed unsafe partial class QuicStream
             var held = Interlocked.Exchange(ref _sendHeld, SendReleased);
             _sendHeldFor.Release(held);
             _sendProgress.Release();
+            OnSpliceTargetFailed();
         }
     }
 
@@ -232,6 +255,7 @@ public sealed unsafe partial class QuicStream
             _writeAborted = true;
             _sendPipe.Writer.CancelPendingFlush();
             _sendProgress.Release();
+            OnSpliceTargetFailed();
         }
         else if (codeKnown && !_writeAbortCodeKnown && Interlocked.CompareExchange(ref _writeAbort, error, previous) == previous)
         {

@@ -5,8 +5,8 @@ namespace BilbyRelay.Quic;
 /// <summary>
 /// One QUIC stream as a duplex pipe. <see cref="Input"/> yields received bytes; consuming them (AdvanceTo) is what
 /// grants the peer more flow-control credit. Bytes flushed to <see cref="Output"/> stay in the output pipe's pinned
-/// memory, referenced by ngtcp2, until the peer acknowledges them (no second copy); the pipe's pause threshold
-/// (<see cref="QuicTransportSettings.StreamSendBufferLimit"/>) makes FlushAsync wait when the peer is slow.
+/// memory, referenced by ngtcp2, until the peer acknowledges them (no second copy); FlushAsync waits while more than
+/// <see cref="QuicTransportSettings.StreamSendBufferLimit"/> is unacknowledged, so a slow peer slows the writer.
 /// Completing <see cref="Output"/> sends FIN.
 /// </summary>
 /// <remarks>
@@ -47,10 +47,13 @@ public sealed partial class QuicStream : IDuplexPipe, ILoopWorkItem
         // Receive side: never pauses the loop; flow control already bounds what the peer may send.
         _receivePipe = new Pipe(new PipeOptions(pool, pauseWriterThreshold: 0, resumeWriterThreshold: 0,
             minimumSegmentSize: NativeBlockMemoryPool.BlockSize, useSynchronizationContext: false));
-        _sendPipe = new Pipe(new PipeOptions(pool, pauseWriterThreshold: sendBufferLimit, resumeWriterThreshold: sendBufferLimit / 2,
+        // Send side: the pipe itself never pauses (a splice writes into it on a loop thread, which must not wait);
+        // the output writer waits instead while the send-buffer or unsent limit is exceeded.
+        _sendPipe = new Pipe(new PipeOptions(pool, pauseWriterThreshold: 0, resumeWriterThreshold: 0,
             minimumSegmentSize: NativeBlockMemoryPool.BlockSize, useSynchronizationContext: false));
         _sendHeldFor = connection.Held;
         _receiveWindow = connection.InitialStreamReceiveWindow;
+        _sendBufferLimit = sendBufferLimit;
         _sendUnsentLimit = Math.Min(sendUnsentLimit, sendBufferLimit);
         _input = new StreamInputReader(this, _receivePipe.Reader);
         _output = new StreamOutputWriter(this, _sendPipe.Writer);
@@ -155,6 +158,11 @@ public sealed partial class QuicStream : IDuplexPipe, ILoopWorkItem
         {
             // Reading is over: stop buffering and return the credit of everything received but never consumed.
             StopReceiving(null);
+        }
+
+        if ((flags & FlagSplice) != 0)
+        {
+            ServiceSplice();
         }
 
         if (_nativeClosed)

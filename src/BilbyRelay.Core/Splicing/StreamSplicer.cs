@@ -175,15 +175,24 @@ public sealed class StreamSplicer
         CancellationTokenSource failed)
     {
         var total = from == TunnelDirection.Ingress ? _metrics.BytesIngress : _metrics.BytesEgress;
-        var outcome = await PipeSplice.CopyAsync(
-            source.Input,
-            destination.Output,
-            count =>
+        Action<long> countBytes = count =>
+        {
+            tunnel.AddBytesFrom(from, count);
+            total.Add(count);
+        };
+        SpliceOutcome outcome;
+        if (source.TrySpliceInputTo(destination, countBytes, failed.Token) is { } inTransport)
+        {
+            outcome = await inTransport.ConfigureAwait(false);
+            if (outcome == SpliceOutcome.Completed)
             {
-                tunnel.AddBytesFrom(from, count);
-                total.Add(count);
-            },
-            failed.Token).ConfigureAwait(false);
+                await source.Input.CompleteAsync().ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            outcome = await PipeSplice.CopyAsync(source.Input, destination.Output, countBytes, failed.Token).ConfigureAwait(false);
+        }
 
         if (outcome is SpliceOutcome.InputError or SpliceOutcome.OutputError)
         {

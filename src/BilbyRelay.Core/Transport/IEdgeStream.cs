@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using BilbyRelay.Core.Splicing;
 
 namespace BilbyRelay.Core.Transport;
 
@@ -42,4 +43,14 @@ public interface IEdgeStream : IDuplexPipe
     void CarryBytesFrom(IEdgeStream source)
     {
     }
+
+    /// <summary>
+    /// Moves everything this stream receives (what <see cref="IDuplexPipe.Input"/> holds unread first) into
+    /// <paramref name="destination"/>'s output inside the transport, without the core copying through the pipes,
+    /// until FIN (the destination's output is then completed: FIN) or a failure. Returns null when the transport
+    /// cannot, and the core copies. Until the task completes neither this stream's input nor the destination's
+    /// output may be used; afterwards the core completes this stream's input. <paramref name="countBytes"/> runs on
+    /// a transport thread for each chunk moved.
+    /// </summary>
+    Task<SpliceOutcome>? TrySpliceInputTo(IEdgeStream destination, Action<long> countBytes, CancellationToken ct) => null;
 }

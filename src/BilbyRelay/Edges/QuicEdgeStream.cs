@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using BilbyRelay.Core.Splicing;
 using BilbyRelay.Core.Transport;
 using BilbyRelay.Quic;
 
@@ -29,5 +30,17 @@ internal sealed class QuicEdgeStream(QuicStream stream) : IEdgeStream
         }
     }
 
+    public Task<SpliceOutcome>? TrySpliceInputTo(IEdgeStream destination, Action<long> countBytes, CancellationToken ct) =>
+        destination is QuicEdgeStream quic ? SpliceAsync(quic.Stream, countBytes, ct) : null;
+
     public override string ToString() => stream.ToString();
+
+    private async Task<SpliceOutcome> SpliceAsync(QuicStream target, Action<long> countBytes, CancellationToken ct) =>
+        await stream.SpliceInputToAsync(target, countBytes, ct).ConfigureAwait(false) switch
+        {
+            QuicSpliceEnd.Finished => SpliceOutcome.Completed,
+            QuicSpliceEnd.InputFailed => SpliceOutcome.InputError,
+            QuicSpliceEnd.OutputFailed => SpliceOutcome.OutputError,
+            _ => SpliceOutcome.Canceled,
+        };
 }
