@@ -37,17 +37,19 @@ public sealed unsafe partial class QuicConnection
             return;
         }
 
-        AfterNgtcp2Call();
+        AfterNgtcp2Call(now);
     }
 
     /// <summary>Work deferred out of callbacks (ngtcp2 is not re-entrant).</summary>
-    private void AfterNgtcp2Call()
+    private void AfterNgtcp2Call(ulong now)
     {
         if (_retryBlockedOpens)
         {
             _retryBlockedOpens = false;
             RetryBlockedOpens();
         }
+
+        RetryFlowControlBlockedStreams(now);
     }
 
     private void HandleReadError(int rv, ulong now)
@@ -214,7 +216,7 @@ public sealed unsafe partial class QuicConnection
         var rv = Ngtcp2.ngtcp2_conn_handle_expiry(NativeConnection, now);
         if (rv == 0)
         {
-            AfterNgtcp2Call();
+            AfterNgtcp2Call(now);
             return;
         }
 

@@ -11,6 +11,9 @@ public sealed unsafe partial class QuicConnection
 {
     private const int MaxVectorsPerWrite = 16;
 
+    // How often streams blocked by the peer's flow control are tried again (RetryFlowControlBlockedStreams).
+    private const ulong FlowControlBlockedRetryNanoseconds = 100_000_000;
+
     public long PacketsSent => Interlocked.Read(ref _packetsSent);
 
     public long PacketsReceived => Interlocked.Read(ref _packetsReceived);
@@ -102,7 +105,7 @@ public sealed unsafe partial class QuicConnection
 
         FlushBatch(buffer, batchBytes, batchPackets, maxUdp);
         Ngtcp2.ngtcp2_conn_update_pkt_tx_time(NativeConnection, now);
-        AfterNgtcp2Call();
+        AfterNgtcp2Call(now);
     }
 
     /// <summary>
@@ -257,6 +260,30 @@ public sealed unsafe partial class QuicConnection
             nint none;
             return Ngtcp2.ngtcp2_conn_writev_stream_versioned(
                 NativeConnection, path, Ngtcp2.NGTCP2_PKT_INFO_V1, &info, dest, (nuint)destLength, &none, 0, -1, null, 0, now);
+        }
+    }
+
+    /// <summary>
+    /// Loop thread: puts streams blocked by the peer's flow control back into the send queue, at most once per
+    /// <see cref="FlowControlBlockedRetryNanoseconds"/>. ngtcp2 1.11 reports a peer's STOP_SENDING only as
+    /// NGTCP2_ERR_STREAM_SHUT_WR when the stream is written, and a blocked stream is not written; without this, a writer
+    /// (or a splice) into a stream whose reader stopped would wait until the stream closed, which may be never.
+    /// </summary>
+    private void RetryFlowControlBlockedStreams(ulong now)
+    {
+        if (now - _lastFlowControlBlockedRetry < FlowControlBlockedRetryNanoseconds || _state != ConnectionState.Established)
+        {
+            return;
+        }
+
+        _lastFlowControlBlockedRetry = now;
+        foreach (var stream in _streams.Values)
+        {
+            if (stream.IsFlowControlBlocked)
+            {
+                stream.IsFlowControlBlocked = false;
+                EnqueueSend(stream);
+            }
         }
     }
 

@@ -42,6 +42,7 @@ public sealed partial class QuicConnection : IAsyncDisposable, ILoopWorkItem
     private byte[]? _closePacket;
     private int _packetsSinceCloseSent;
     private bool _retryBlockedOpens;
+    private ulong _lastFlowControlBlockedRetry;
     private bool _statelessResetReceived;
     private string? _handshakeFailure;
     private QuicError? _handshakeFailureError;

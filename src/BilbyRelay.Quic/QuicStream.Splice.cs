@@ -109,6 +109,9 @@ public sealed partial class QuicStream
         ReadResult result;
         try
         {
+            // A reader that examined the bytes without consuming them would make TryRead report nothing: cancelling
+            // the (not pending) read makes it return everything unconsumed.
+            reader.CancelPendingRead();
             if (!reader.TryRead(out result))
             {
                 _spliceActive = true;

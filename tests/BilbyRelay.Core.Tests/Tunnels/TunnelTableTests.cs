@@ -183,13 +183,13 @@ public class TunnelTableTests
                     int key = (w * keysPerWriter) + k;
                     if (mine.Remove(key, out var t))
                     {
-                        Assert.True(table.Remove(t));
-                        Assert.False(table.TryGet(Id(key), out _));
+                        Assert.True(table.Remove(t), $"writer {w} could not remove its key {key}");
+                        Assert.False(table.TryGet(Id(key), out _), $"writer {w} still finds its removed key {key}");
                     }
                     else if (random.Next(2) == 0)
                     {
                         mine[key] = table.GetOrAdd(NewTunnel(key));
-                        Assert.True(table.TryGet(Id(key), out var back) && ReferenceEquals(back, mine[key]));
+                        Assert.True(table.TryGet(Id(key), out var back) && ReferenceEquals(back, mine[key]), $"writer {w} does not find the tunnel it added for key {key}");
                     }
                 }
             }
@@ -202,7 +202,7 @@ public class TunnelTableTests
         await Task.WhenAll(readers).WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(0, Interlocked.Read(ref readerFailures));
-        Assert.True(readerHits > 0);
+        Assert.True(readerHits > 0, "the readers never found a writer's key: the race did not happen");
         int expected = stable.Length + finalSets.Sum(s => s.Count);
         Assert.Equal(expected, table.Count);
         var listed = new List<Tunnel>();

@@ -54,6 +54,40 @@ public sealed class StreamAbortTests
     }
 
     [Fact]
+    public async Task AbortRead_ReachesAWriterBlockedByFlowControl_ThoughTheStreamStaysOpen()
+    {
+        await using var listener = QuicTestEnvironment.StartListener(o => o.Transport.StreamReceiveWindow = 64 * 1024);
+        var (client, server) = await QuicTestEnvironment.ConnectPairAsync(listener, o => o.Transport.StreamSendBufferLimit = 256 * 1024);
+        await using (client)
+        await using (server)
+        {
+            var (clientStream, serverStream) = await StreamData.OpenAcceptedAsync(client, server, primeBytes: 10);
+            using var stop = new CancellationTokenSource();
+            long written = 0;
+            var writing = Task.Run(async () =>
+            {
+                var chunk = new byte[16 * 1024];
+                while (true)
+                {
+                    await clientStream.Output.WriteAsync(chunk, stop.Token);
+                    Interlocked.Add(ref written, chunk.Length);
+                }
+            });
+
+            // The server never reads: the writer ends up waiting with its send buffer full and the peer's window used.
+            await BilbyRelay.Tests.Common.Polling.UntilNoProgressAsync(() => Interlocked.Read(ref written), QuicTestEnvironment.Timeout);
+            Assert.False(writing.IsCompleted);
+
+            // STOP_SENDING alone (the server's sending side stays open, so the stream does not close).
+            serverStream.AbortRead(7);
+
+            var error = await Assert.ThrowsAsync<QuicStreamAbortedException>(() => writing.WaitAsync(QuicTestEnvironment.Timeout));
+            Assert.True(error.ByPeer);
+            Assert.Equal(QuicStreamAbortKind.StopSending, error.Kind);
+        }
+    }
+
+    [Fact]
     public async Task AbortRead_CodeReachesPeerWriterOnceTheStreamCloses()
     {
         await using var listener = QuicTestEnvironment.StartListener();
