@@ -16,6 +16,9 @@ public sealed unsafe partial class QuicStream
     // _sendHeld is set to this once the send pipe's reader is completed; later commits then charge nothing.
     private const long SendReleased = long.MinValue / 2;
 
+    // Fewer unsent bytes than this in the runs the loop holds: look at the send pipe again before the next packet.
+    private const long UnsentRunsRefillBytes = 4096;
+
     private readonly Pipe _sendPipe;
 
     // Bytes committed to the send pipe and not yet acknowledged, as charged to _sendHeldFor:
@@ -37,6 +40,15 @@ public sealed unsafe partial class QuicStream
 
     // Bytes acknowledged since the stream began: written by the loop, also read by the writer.
     private long _sendAcked;
+
+    // loop: the unsent bytes as the loop last saw them in the send pipe, as runs it hands to ngtcp2 packet after
+    // packet without looking at the pipe (a lock and a walk over its segments) again. Safe because the pool's blocks
+    // never move and nothing unsent is released; looked at again once fewer than UnsentRunsRefillBytes remain.
+    private UnsentRuns _unsentRuns;
+    private int _unsentRunCount;
+    private int _unsentRunFirst;
+    private long _unsentRunBytes;
+    private bool _unsentRunsEndWithFin;
 
     // loop
     private bool _finSent;
@@ -69,17 +81,40 @@ public sealed unsafe partial class QuicStream
             return false;
         }
 
+        if (_unsentRunBytes < UnsentRunsRefillBytes && !_unsentRunsEndWithFin)
+        {
+            RefillUnsentRuns();
+        }
+
+        var last = Math.Min(_unsentRunCount, _unsentRunFirst + maxVectors);
+        for (var i = _unsentRunFirst; i < last; i++)
+        {
+            vectors[count++] = _unsentRuns[i];
+            length += (long)_unsentRuns[i].len;
+        }
+
+        fin = _unsentRunsEndWithFin && last == _unsentRunCount;
+        return count > 0 || fin;
+    }
+
+    /// <summary>Loop thread: looks at the send pipe again for the unsent bytes (at most <see cref="UnsentRuns"/> segments).</summary>
+    private void RefillUnsentRuns()
+    {
+        _unsentRunCount = 0;
+        _unsentRunFirst = 0;
+        _unsentRunBytes = 0;
+        _unsentRunsEndWithFin = false;
         var reader = _sendPipe.Reader;
         if (!reader.TryRead(out var result))
         {
-            return false;
+            return;
         }
 
         var buffer = result.Buffer;
         var unsent = buffer.Slice(_sendSent - _sendAcked);
         foreach (var segment in unsent)
         {
-            if (count == maxVectors)
+            if (_unsentRunCount == UnsentRuns.Length)
             {
                 break;
             }
@@ -89,23 +124,42 @@ public sealed unsafe partial class QuicStream
                 continue;
             }
 
-            vectors[count].@base = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(segment.Span));
-            vectors[count].len = (nuint)segment.Length;
-            count++;
-            length += segment.Length;
+            _unsentRuns[_unsentRunCount].@base = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(segment.Span));
+            _unsentRuns[_unsentRunCount].len = (nuint)segment.Length;
+            _unsentRunCount++;
+            _unsentRunBytes += segment.Length;
         }
 
-        fin = result.IsCompleted && length == unsent.Length;
+        _unsentRunsEndWithFin = result.IsCompleted && _unsentRunBytes == unsent.Length;
 
         // Nothing consumed and nothing marked examined: marking bytes examined would make the next TryRead report
         // no data until more is written.
         reader.AdvanceTo(buffer.Start);
-        return count > 0 || fin;
+    }
+
+    /// <summary>Loop thread: the first <paramref name="bytes"/> of the unsent runs were handed to ngtcp2.</summary>
+    private void ConsumeUnsentRuns(long bytes)
+    {
+        _unsentRunBytes -= bytes;
+        while (bytes > 0 && _unsentRunFirst < _unsentRunCount)
+        {
+            ref var run = ref _unsentRuns[_unsentRunFirst];
+            if (bytes < (long)run.len)
+            {
+                run.@base += bytes;
+                run.len -= (nuint)bytes;
+                return;
+            }
+
+            bytes -= (long)run.len;
+            _unsentRunFirst++;
+        }
     }
 
     /// <summary>Loop thread: ngtcp2 took <paramref name="bytes"/> more (and the FIN when <paramref name="finSent"/>).</summary>
     internal void OnDataSent(long bytes, bool finSent)
     {
+        ConsumeUnsentRuns(bytes);
         Volatile.Write(ref _sendSent, _sendSent + bytes);
         if (finSent)
         {
@@ -300,4 +354,13 @@ public sealed unsafe partial class QuicStream
 
     /// <summary>Application thread: data was flushed or the writer completed; the loop should look at the pipe.</summary>
     internal void OnOutputFlushed() => Request(FlagFlushed);
+
+    /// <summary>Up to this many segments of unsent bytes are described at a time.</summary>
+    [InlineArray(16)]
+    private struct UnsentRuns
+    {
+        public const int Length = 16;
+
+        private ngtcp2_vec _first;
+    }
 }
