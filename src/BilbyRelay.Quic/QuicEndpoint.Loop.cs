@@ -104,27 +104,26 @@ internal sealed unsafe partial class QuicEndpoint
             for (var i = 0; i < count; i++)
             {
                 var length = _receiveBatch.PayloadLength(i);
-                Interlocked.Increment(ref _packetsReceived);
                 Interlocked.Add(ref _bytesReceived, length);
                 if (_receiveBatch.IsTruncated(i) || length == 0)
                 {
+                    Interlocked.Increment(ref _packetsReceived);
                     Interlocked.Increment(ref _packetsDropped);
                     continue;
                 }
 
-                try
+                // A slot may hold several datagrams of one sender that the kernel coalesced (receive offload).
+                var segmentSize = _receiveBatch.SegmentSize(i);
+                if (segmentSize <= 0 || segmentSize > length)
                 {
-                    ProcessDatagram(
-                        _receiveBatch.PayloadPointer(i),
-                        length,
-                        _receiveBatch.SourceAddressPointer(i),
-                        _receiveBatch.SourceAddressLength(i),
-                        now);
+                    segmentSize = length;
                 }
-                catch (Exception e)
+
+                var payload = _receiveBatch.PayloadPointer(i);
+                for (var offset = 0; offset < length; offset += segmentSize)
                 {
-                    Interlocked.Increment(ref _packetsDropped);
-                    Emit(QuicLogLevel.Error, 0, $"Processing a datagram failed: {e}");
+                    Interlocked.Increment(ref _packetsReceived);
+                    ProcessReceived(payload + offset, Math.Min(segmentSize, length - offset), i, now);
                 }
             }
 
@@ -135,6 +134,19 @@ internal sealed unsafe partial class QuicEndpoint
         }
 
         return true;
+    }
+
+    private void ProcessReceived(byte* datagram, int length, int slot, ulong now)
+    {
+        try
+        {
+            ProcessDatagram(datagram, length, _receiveBatch.SourceAddressPointer(slot), _receiveBatch.SourceAddressLength(slot), now);
+        }
+        catch (Exception e)
+        {
+            Interlocked.Increment(ref _packetsDropped);
+            Emit(QuicLogLevel.Error, 0, $"Processing a datagram failed: {e}");
+        }
     }
 
     private void RunWorkItems()

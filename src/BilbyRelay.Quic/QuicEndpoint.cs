@@ -23,6 +23,7 @@ internal sealed unsafe partial class QuicEndpoint
     internal const int LocalConnectionIdLength = 18;
 
     private const int ReceiveBatchSize = 64;
+    private const int OffloadReceiveBatchSize = 32;
     private const int MaxReceiveBatchesPerTurn = 32;
 
     // What forwarding received datagrams costs is paid again in the flush that sends them on: a turn stops reading
@@ -78,7 +79,11 @@ internal sealed unsafe partial class QuicEndpoint
         Log = log;
         _poller = new EventLoopPoller();
         _poller.Register(socket.Handle);
-        _receiveBatch = new UdpReceiveBatch(ReceiveBatchSize, 2048);
+        // With receive offload a slot holds a whole coalesced run (up to 64 KiB), so fewer slots cover as many datagrams;
+        // a slot's pages become resident only as far as the kernel writes into them.
+        _receiveBatch = socket.TryEnableReceiveOffload()
+            ? new UdpReceiveBatch(OffloadReceiveBatchSize, UdpReceiveBatch.MaxBufferSize, receiveOffload: true)
+            : new UdpReceiveBatch(ReceiveBatchSize, 2048);
         _sendBuffer = (byte*)NativeMemory.AlignedAlloc(UdpBatchSocket.MaxGsoBytes, 64);
         _writePath = (ngtcp2_path_storage*)NativeMemory.AllocZeroed((nuint)sizeof(ngtcp2_path_storage));
         _writePath->path.local.addr = _writePath->local_addrbuf;

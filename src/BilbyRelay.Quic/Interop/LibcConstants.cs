@@ -43,6 +43,7 @@ internal static class LibcConstants
 
     // UDP options.
     internal const int UDP_SEGMENT = 103;
+    internal const int UDP_GRO = 104;
 
     // Message flags.
     internal const int MSG_CTRUNC = 0x8;

@@ -9,6 +9,14 @@ internal sealed partial class UdpBatchSocket
     private const int MaxSwallowedErrorsPerCall = 8;
 
     /// <summary>
+    /// Asks the kernel to hand over runs of consecutive datagrams from one sender as one buffer (UDP_GRO, Linux 5.0+),
+    /// which a receive batch made with <c>receiveOffload</c> splits again (<see cref="UdpReceiveBatch.SegmentSize"/>):
+    /// a peer's GSO burst then costs one slot and one trip through the stack instead of one per datagram. False when
+    /// the kernel does not offer it; receiving then works as before.
+    /// </summary>
+    public bool TryEnableReceiveOffload() => TrySetIntOption(CheckedHandle(), LibcConstants.SOL_UDP, LibcConstants.UDP_GRO, 1);
+
+    /// <summary>
     /// Receives up to <see cref="UdpReceiveBatch.Capacity"/> datagrams without blocking (one <c>recvmmsg</c>).
     /// </summary>
     /// <returns>The number of datagrams now described by <paramref name="batch"/>; 0 when none is queued.</returns>

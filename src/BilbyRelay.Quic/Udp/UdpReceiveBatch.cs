@@ -14,8 +14,13 @@ namespace BilbyRelay.Quic.Udp;
 /// (<see cref="IsTruncated"/>); callers skip it. QUIC peers only send datagrams up to the
 /// <c>max_udp_payload_size</c> transport parameter, so an endpoint that advertises a value no larger than
 /// the slot size never sees truncation from a conforming peer. <see cref="DefaultBufferSize"/> (2048) covers
-/// every Ethernet-sized path with room for PMTU probes; receive offload (UDP_GRO) is not enabled, so
-/// coalesced super-datagrams never arrive.
+/// every Ethernet-sized path with room for PMTU probes.
+/// </para>
+/// <para>
+/// Receive offload: a batch made with <c>receiveOffload</c> has room in each slot for the control message with which
+/// a socket that has UDP_GRO enabled reports that a slot holds several datagrams of one sender, each
+/// <see cref="SegmentSize"/> bytes (the last may be shorter). Its slots must then be <see cref="MaxBufferSize"/>
+/// bytes, the most the kernel coalesces, so nothing is truncated.
 /// </para>
 /// <para>
 /// Not thread-safe: owned by one loop thread. The accessors describe the last
@@ -36,21 +41,30 @@ internal sealed unsafe class UdpReceiveBatch : IDisposable
 
     private const int Alignment = 64;
 
+    // One cmsghdr (16 bytes) and its int, padded to 8: CMSG_SPACE(sizeof(int)).
+    private const int ControlBytesPerSlot = 24;
+
     private readonly int _bufferStride;
     private byte* _block;
     private mmsghdr* _headers;
     private byte* _addresses;
     private byte* _buffers;
+    private byte* _controls;
     private int _lastCount;
 
     /// <param name="capacity">Datagrams per receive call (1..1024).</param>
-    /// <param name="bufferSize">Bytes per datagram slot (1..<see cref="MaxBufferSize"/>).</param>
-    public UdpReceiveBatch(int capacity = DefaultCapacity, int bufferSize = DefaultBufferSize)
+    /// <param name="bufferSize">Bytes per datagram slot (1..<see cref="MaxBufferSize"/>; exactly that with <paramref name="receiveOffload"/>).</param>
+    /// <param name="receiveOffload">Room for the UDP_GRO control message in each slot (for a socket with receive offload enabled).</param>
+    public UdpReceiveBatch(int capacity = DefaultCapacity, int bufferSize = DefaultBufferSize, bool receiveOffload = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, 1024);
         ArgumentOutOfRangeException.ThrowIfLessThan(bufferSize, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(bufferSize, MaxBufferSize);
+        if (receiveOffload && bufferSize != MaxBufferSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(bufferSize), "Receive offload coalesces up to 64 KiB: slots must be MaxBufferSize bytes.");
+        }
 
         Capacity = capacity;
         BufferSize = bufferSize;
@@ -58,16 +72,19 @@ internal sealed unsafe class UdpReceiveBatch : IDisposable
 
         var headersBytes = AlignUp(capacity * sizeof(mmsghdr));
         var iovecBytes = AlignUp(capacity * sizeof(iovec));
+        var controlBytes = receiveOffload ? AlignUp(capacity * ControlBytesPerSlot) : 0;
         var addressBytes = capacity * sizeof(sockaddr_storage);
-        var total = (nuint)headersBytes + (nuint)iovecBytes + (nuint)addressBytes + ((nuint)capacity * (nuint)_bufferStride);
+        var zeroedBytes = (nuint)headersBytes + (nuint)iovecBytes + (nuint)controlBytes + (nuint)addressBytes;
+        var total = zeroedBytes + ((nuint)capacity * (nuint)_bufferStride);
 
         _block = (byte*)NativeMemory.AlignedAlloc(total, Alignment);
-        // Only the headers and addresses need zeroing; buffer pages stay untouched (and out of RSS) until a datagram
-        // lands in them.
-        NativeMemory.Clear(_block, (nuint)headersBytes + (nuint)iovecBytes + (nuint)addressBytes);
+        // Only the headers, controls and addresses need zeroing; buffer pages stay untouched (and out of RSS) until a
+        // datagram lands in them.
+        NativeMemory.Clear(_block, zeroedBytes);
         _headers = (mmsghdr*)_block;
         var iovecs = (iovec*)(_block + headersBytes);
-        _addresses = _block + headersBytes + iovecBytes;
+        _controls = receiveOffload ? _block + headersBytes + iovecBytes : null;
+        _addresses = _block + headersBytes + iovecBytes + controlBytes;
         _buffers = _addresses + addressBytes;
 
         for (var i = 0; i < capacity; i++)
@@ -79,6 +96,11 @@ internal sealed unsafe class UdpReceiveBatch : IDisposable
             header.msg_namelen = (uint)sizeof(sockaddr_storage);
             header.msg_iov = &iovecs[i];
             header.msg_iovlen = 1;
+            if (_controls != null)
+            {
+                header.msg_control = _controls + (i * ControlBytesPerSlot);
+                header.msg_controllen = ControlBytesPerSlot;
+            }
         }
 
         _lastCount = capacity;
@@ -103,6 +125,25 @@ internal sealed unsafe class UdpReceiveBatch : IDisposable
 
     /// <summary>True when the datagram was longer than <see cref="BufferSize"/> and its tail was discarded.</summary>
     public bool IsTruncated(int index) => (_headers[CheckIndex(index)].msg_hdr.msg_flags & LibcConstants.MSG_TRUNC) != 0;
+
+    /// <summary>
+    /// With receive offload: the size of each datagram the kernel coalesced into slot <paramref name="index"/> (the
+    /// last may be shorter); 0 when the slot holds one datagram.
+    /// </summary>
+    public int SegmentSize(int index)
+    {
+        ref var header = ref _headers[CheckIndex(index)].msg_hdr;
+        if (_controls == null || header.msg_controllen < (nuint)(sizeof(cmsghdr) + sizeof(int)))
+        {
+            return 0;
+        }
+
+        // At most one control message fits the slot's control space.
+        var control = (cmsghdr*)header.msg_control;
+        return control->cmsg_level == LibcConstants.SOL_UDP && control->cmsg_type == LibcConstants.UDP_GRO
+            ? *(int*)((byte*)control + sizeof(cmsghdr))
+            : 0;
+    }
 
     /// <summary>The sender's raw sockaddr (16 bytes for IPv4, 28 for IPv6); see <see cref="SocketAddressCodec"/>.</summary>
     public ReadOnlySpan<byte> SourceAddress(int index) => new(SourceAddressPointer(index), SourceAddressLength(index));
@@ -130,6 +171,7 @@ internal sealed unsafe class UdpReceiveBatch : IDisposable
         for (var i = 0; i < _lastCount; i++)
         {
             _headers[i].msg_hdr.msg_namelen = (uint)sizeof(sockaddr_storage);
+            _headers[i].msg_hdr.msg_controllen = _controls != null ? (nuint)ControlBytesPerSlot : 0;
             _headers[i].msg_hdr.msg_flags = 0;
             _headers[i].msg_len = 0;
         }
@@ -167,6 +209,7 @@ internal sealed unsafe class UdpReceiveBatch : IDisposable
             _headers = null;
             _addresses = null;
             _buffers = null;
+            _controls = null;
             NativeMemory.AlignedFree(block);
         }
     }

@@ -94,6 +94,7 @@ public sealed class LibcHeaderConformanceTests
             ["IPV6_PMTUDISC_PROBE"] = LibcConstants.IPV6_PMTUDISC_PROBE,
             ["IPV6_V6ONLY"] = LibcConstants.IPV6_V6ONLY,
             ["UDP_SEGMENT"] = LibcConstants.UDP_SEGMENT,
+            ["UDP_GRO"] = LibcConstants.UDP_GRO,
             ["MSG_CTRUNC"] = LibcConstants.MSG_CTRUNC,
             ["MSG_TRUNC"] = LibcConstants.MSG_TRUNC,
             ["MSG_DONTWAIT"] = LibcConstants.MSG_DONTWAIT,

@@ -77,6 +77,45 @@ public sealed class UdpBatchSocketGsoTests
         Assert.True(socket.GsoSupported);
     }
 
+    [Fact]
+    public void ReceiveOffload_BurstArrivesInOneSlot_AndSplitsBackIntoTheSentDatagrams()
+    {
+        using var sender = UdpTestSupport.BindLoopbackV4();
+        using var receiver = UdpTestSupport.BindLoopbackV4();
+        Assert.True(receiver.TryEnableReceiveOffload());
+        using var batch = new UdpReceiveBatch(8, UdpReceiveBatch.MaxBufferSize, receiveOffload: true);
+        var payload = UdpTestSupport.Pattern(9, (9 * SegmentSize) + 500);
+
+        Assert.Equal(payload.Length, sender.Send(payload, UdpTestSupport.Sockaddr(receiver.LocalEndPoint), SegmentSize));
+
+        var slots = UdpTestSupport.ReceiveAtLeast(receiver, batch, 1);
+        var slot = Assert.Single(slots);
+        Assert.Equal(payload, slot.Payload);
+        Assert.Equal(SegmentSize, slot.SegmentSize);
+    }
+
+    [Fact]
+    public void ReceiveOffload_ASingleDatagram_ReportsNoSegmentSize()
+    {
+        using var sender = UdpTestSupport.BindLoopbackV4();
+        using var receiver = UdpTestSupport.BindLoopbackV4();
+        Assert.True(receiver.TryEnableReceiveOffload());
+        using var batch = new UdpReceiveBatch(8, UdpReceiveBatch.MaxBufferSize, receiveOffload: true);
+        var payload = UdpTestSupport.Pattern(4, 700);
+
+        sender.Send(payload, UdpTestSupport.Sockaddr(receiver.LocalEndPoint), SegmentSize);
+
+        var slot = Assert.Single(UdpTestSupport.ReceiveAtLeast(receiver, batch, 1));
+        Assert.Equal(payload, slot.Payload);
+        Assert.Equal(0, slot.SegmentSize);
+    }
+
+    [Fact]
+    public void ReceiveOffload_NeedsSlotsThatHoldAWholeRun()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new UdpReceiveBatch(8, 2048, receiveOffload: true));
+    }
+
     private static void AssertArrivedAsSegments(UdpBatchSocket receiver, byte[] payload, int segmentSize = SegmentSize)
     {
         using var batch = new UdpReceiveBatch(UdpReceiveBatch.DefaultCapacity, UdpReceiveBatch.DefaultBufferSize);

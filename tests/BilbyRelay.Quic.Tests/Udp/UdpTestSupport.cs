@@ -36,7 +36,7 @@ internal static class UdpTestSupport
     }
 
     /// <summary>A received datagram copied out of the batch.</summary>
-    public sealed record Datagram(byte[] Payload, IPEndPoint Source, bool Truncated);
+    public sealed record Datagram(byte[] Payload, IPEndPoint Source, bool Truncated, int SegmentSize);
 
     /// <summary>
     /// Receives until <paramref name="expected"/> datagrams arrived, waiting on epoll readiness between batches;
@@ -57,7 +57,8 @@ internal static class UdpTestSupport
                 received.Add(new Datagram(
                     batch.Payload(i).ToArray(),
                     SocketAddressCodec.Read(batch.SourceAddress(i)),
-                    batch.IsTruncated(i)));
+                    batch.IsTruncated(i),
+                    batch.SegmentSize(i)));
             }
 
             if (count == 0)
