@@ -17,8 +17,10 @@ namespace BilbyRelay.Quic.Udp;
 //   are split. If a GSO send fails with EIO (no checksum offload on the route's device) or EINVAL, GSO is
 //   switched off for this socket for good and the same bytes go out through the fallback: sendmmsg with one
 //   message per segment, which still costs one syscall per 64 datagrams.
-// * Receive offload (UDP_GRO) is deliberately not enabled: every received datagram is one QUIC datagram and
-//   fits a fixed-size slot, which keeps the receive path trivial.
+// * Receive offload (UDP_GRO) is opt-in per socket (TryEnableReceiveOffload): the QUIC engine turns it on, and a
+//   run of datagrams one peer sent with GSO (or that the NIC's GRO merged) arrives in one 64 KiB slot with its
+//   segment size, which the engine splits again. The native UDP plane leaves it off: it forwards datagrams intact
+//   and one by one, whatever their sizes.
 // * Error policy. A server must not die because a peer vanished. Errors that describe the network or a peer
 //   (ICMP-reported ECONNREFUSED/EHOSTUNREACH, ENETUNREACH, EPERM from a firewall, EMSGSIZE, ENOBUFS, ...) are
 //   counted and the datagram is treated as lost — QUIC recovers lost packets. EAGAIN means "come back when
