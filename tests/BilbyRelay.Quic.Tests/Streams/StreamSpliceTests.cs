@@ -51,6 +51,45 @@ public sealed class StreamSpliceTests
     }
 
     [Fact]
+    public async Task Splice_AllocatesNothingPerPacketOnTheLoop()
+    {
+        await using var listener = StartListener(loops: 1);
+        await using var tunnel = await SplicedTunnel.ConnectAsync(listener, sameLoop: true);
+        const long warmUp = 2L * 1024 * 1024;
+        const long length = 32L * 1024 * 1024;
+        long moved = 0;
+        long allocatedAtWarmUp = -1;
+        long allocatedAtEnd = -1;
+
+        // Runs on the loop thread: what that thread allocated between the two samples is what forwarding cost it.
+        var splice = tunnel.Input.SpliceInputToAsync(tunnel.Output, n =>
+        {
+            moved += n;
+            if (allocatedAtWarmUp < 0 && moved >= warmUp)
+            {
+                allocatedAtWarmUp = GC.GetAllocatedBytesForCurrentThread();
+            }
+            else if (moved == length + 1)
+            {
+                allocatedAtEnd = GC.GetAllocatedBytesForCurrentThread();
+            }
+        }, CancellationToken.None);
+        var writing = StreamData.WriteAsync(tunnel.SenderStream.Output, length, seed: 5);
+        var receiverStream = await tunnel.Receiver.AcceptStreamAsync().AsTask().WaitAsync(QuicTestEnvironment.Timeout);
+        var (received, _) = await StreamData.ReadToEndAsync(receiverStream.Input).WaitAsync(QuicTestEnvironment.Timeout);
+        await writing;
+
+        Assert.Equal(QuicSpliceEnd.Finished, await splice.WaitAsync(QuicTestEnvironment.Timeout));
+        Assert.Equal(length + 1, received);
+        Assert.True(allocatedAtWarmUp >= 0 && allocatedAtEnd >= 0);
+
+        // 30 MiB is some 25,000 packets each way, so one allocation per packet would be hundreds of KiB; what is allowed
+        // is a small object per pool block (16 KiB, a dozen packets) rented for the output.
+        var blocks = (length - warmUp) / NativeBlockMemoryPool.BlockSize;
+        Assert.InRange(allocatedAtEnd - allocatedAtWarmUp, 0, blocks * 48);
+    }
+
+    [Fact]
     public async Task Splice_ToAReceiverThatDoesNotRead_HoldsAtMostTheOutputLimitsAndAWindow_ThenResumes()
     {
         await using var listener = StartListener(loops: 1);
