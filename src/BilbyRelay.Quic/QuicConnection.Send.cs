@@ -50,6 +50,10 @@ public sealed unsafe partial class QuicConnection
         var buffer = _endpoint.SendBuffer;
         var batchBytes = 0;
         var batchPackets = 0;
+
+        // The batch's GSO segment size: the size of its first packet. Packets of one kind (media datagrams, say) are
+        // often all the same size below the path's maximum, and still leave in one sendmsg.
+        var segment = 0;
         var total = 0;
         var vectors = stackalloc ngtcp2_vec[MaxVectorsPerWrite];
 
@@ -58,7 +62,7 @@ public sealed unsafe partial class QuicConnection
             var written = WriteOnePacket(buffer + batchBytes, maxPacket, vectors, now);
             if (written < 0)
             {
-                FlushBatch(buffer, batchBytes, batchPackets, maxUdp);
+                FlushBatch(buffer, batchBytes, batchPackets, segment);
                 CloseWithError((int)written, now);
                 return;
             }
@@ -72,7 +76,7 @@ public sealed unsafe partial class QuicConnection
             if (written > maxUdp)
             {
                 // A path MTU probe: larger than the GSO segment size, so it goes out on its own.
-                FlushBatch(buffer, batchBytes, batchPackets, maxUdp);
+                FlushBatch(buffer, batchBytes, batchPackets, segment);
                 if (!_endpoint.IsSendBlocked)
                 {
                     SendPackets(buffer + batchBytes, (int)written, 0, 1);
@@ -88,12 +92,28 @@ public sealed unsafe partial class QuicConnection
                 continue;
             }
 
+            if (batchPackets > 0 && written > segment)
+            {
+                // GSO segments are equal but for a shorter last one: a longer packet cannot join. The batch goes
+                // first and the packet starts the next one (if the socket just filled up, it is lost like a probe
+                // above, and QUIC recovers it).
+                FlushBatch(buffer, batchBytes, batchPackets, segment);
+                Buffer.MemoryCopy(buffer + batchBytes, buffer, written, written);
+                batchBytes = 0;
+                batchPackets = 0;
+            }
+
+            if (batchPackets == 0)
+            {
+                segment = (int)written;
+            }
+
             batchBytes += (int)written;
             batchPackets++;
-            if (written < maxUdp || batchPackets == maxPerBatch)
+            if (written < segment || batchPackets == maxPerBatch)
             {
-                // GSO needs equal-sized segments: a short packet ends the batch.
-                FlushBatch(buffer, batchBytes, batchPackets, maxUdp);
+                // A shorter packet ends the batch.
+                FlushBatch(buffer, batchBytes, batchPackets, segment);
                 batchBytes = 0;
                 batchPackets = 0;
                 if (WaitForWritableSocket())
@@ -103,7 +123,7 @@ public sealed unsafe partial class QuicConnection
             }
         }
 
-        FlushBatch(buffer, batchBytes, batchPackets, maxUdp);
+        FlushBatch(buffer, batchBytes, batchPackets, segment);
         Ngtcp2.ngtcp2_conn_update_pkt_tx_time(NativeConnection, now);
         AfterNgtcp2Call(now);
     }
