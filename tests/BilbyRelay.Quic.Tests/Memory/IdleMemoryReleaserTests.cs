@@ -10,6 +10,8 @@ public sealed class IdleMemoryReleaserTests
 
     private readonly ManualTimeProvider _time = new();
     private long _allocated;
+    private long _heap = MiB;
+    private long _liveHeap = MiB;
     private long _evicted;
     private int _collections;
     private int _trims;
@@ -80,6 +82,91 @@ public sealed class IdleMemoryReleaserTests
         Assert.Equal(0, _collections);
     }
 
+    [Fact]
+    public void BurstThatGrewTheHeap_IsCollectedOnceWhilePollingGoesOn()
+    {
+        using var releaser = Create();
+        Burst(100 * MiB);
+        Assert.Equal(0, _collections);
+
+        for (var i = 0; i < 20; i++)
+        {
+            Poll(IdleMemoryReleaser.QuietBytesPerPeriod * 2);
+        }
+
+        Assert.Equal(1, _collections);
+        Assert.Equal(1, _trims);
+        Assert.Equal(_liveHeap, _heap);
+    }
+
+    [Fact]
+    public void PollingWithoutABurst_IsNotCollected()
+    {
+        using var releaser = Create();
+
+        for (var i = 0; i < 100; i++)
+        {
+            Poll(IdleMemoryReleaser.LightBytesPerPeriod - 1);
+        }
+
+        Assert.Equal(0, _collections);
+    }
+
+    [Fact]
+    public void GrownHeap_UnderLoad_IsNotInterrupted()
+    {
+        using var releaser = Create();
+
+        for (var i = 0; i < 20; i++)
+        {
+            Burst(IdleMemoryReleaser.LightBytesPerPeriod);
+        }
+
+        Assert.Equal(0, _collections);
+    }
+
+    [Fact]
+    public void HeapThatStaysLargeAfterACollection_IsNotCollectedAgainUntilItGrowsAsMuchOnceMore()
+    {
+        using var releaser = Create();
+        _liveHeap = 200 * MiB;
+        Burst(200 * MiB);
+        Poll(IdleMemoryReleaser.QuietBytesPerPeriod * 2);
+        Assert.Equal(1, _collections);
+
+        for (var i = 0; i < 20; i++)
+        {
+            Poll(IdleMemoryReleaser.QuietBytesPerPeriod * 2);
+        }
+
+        Assert.Equal(1, _collections);
+
+        Burst(IdleMemoryReleaser.HeapGrowthWorthCollecting);
+        Poll(IdleMemoryReleaser.QuietBytesPerPeriod * 2);
+        Assert.Equal(2, _collections);
+    }
+
+    // A period of load that allocates (and leaves on the heap) this much.
+    private void Burst(long bytes)
+    {
+        _allocated += bytes;
+        _heap += bytes;
+        _time.Advance(Period);
+    }
+
+    // A period of light traffic: allocations that the first generation's collections take away.
+    private void Poll(long bytes)
+    {
+        _allocated += bytes;
+        _time.Advance(Period);
+    }
+
     private IdleMemoryReleaser Create() =>
-        new(_time, () => _allocated, () => _evicted, () => _collections++, () => _trims++);
+        new(_time, () => _allocated, () => _heap, () => _evicted, Collect, () => _trims++);
+
+    private void Collect()
+    {
+        _collections++;
+        _heap = _liveHeap;
+    }
 }
