@@ -219,8 +219,12 @@ public static class NativeUdpScenario
             {
                 try
                 {
-                    ingress.Receive(buffer);
-                    Interlocked.Increment(ref received);
+                    // Only the flow's own datagrams count: a late or repeated control reply (a register ack) is not one.
+                    var length = ingress.Receive(buffer);
+                    if (length == size && buffer.AsSpan(0, 16).SequenceEqual(datagram.AsSpan(0, 16)))
+                    {
+                        Interlocked.Increment(ref received);
+                    }
                 }
                 catch (SocketException)
                 {
