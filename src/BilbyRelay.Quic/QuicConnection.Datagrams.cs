@@ -88,14 +88,16 @@ public sealed unsafe partial class QuicConnection
             return QuicDatagramSendResult.QueueFull;
         }
 
-        if (!Budget.TryCharge(datagram.Length))
+        // The budget is charged what the queued copy really holds: the pooled array, not just the datagram in it.
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(datagram.Length, 1));
+        if (!Budget.TryCharge(buffer.Length))
         {
+            ArrayPool<byte>.Shared.Return(buffer);
             Interlocked.Decrement(ref _datagramsQueued);
             Interlocked.Increment(ref _datagramsDroppedMemoryBudget);
             return QuicDatagramSendResult.MemoryBudget;
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(datagram.Length, 1));
         datagram.CopyTo(buffer);
         _datagramQueue.Enqueue(new OutgoingDatagram(buffer, datagram.Length));
         RequestService();
@@ -136,7 +138,7 @@ public sealed unsafe partial class QuicConnection
         if (_datagramQueue.TryDequeue(out var datagram))
         {
             Interlocked.Decrement(ref _datagramsQueued);
-            Budget.Release(datagram.Length);
+            Budget.Release(datagram.Buffer.Length);
             ArrayPool<byte>.Shared.Return(datagram.Buffer);
             Interlocked.Increment(ref sent ? ref _datagramsSent : ref _datagramsDroppedTooLarge);
         }
@@ -148,7 +150,7 @@ public sealed unsafe partial class QuicConnection
         while (_datagramQueue.TryDequeue(out var datagram))
         {
             Interlocked.Decrement(ref _datagramsQueued);
-            Budget.Release(datagram.Length);
+            Budget.Release(datagram.Buffer.Length);
             ArrayPool<byte>.Shared.Return(datagram.Buffer);
             Interlocked.Increment(ref _datagramsDroppedClosed);
         }
