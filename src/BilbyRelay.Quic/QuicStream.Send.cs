@@ -271,6 +271,7 @@ public sealed unsafe partial class QuicStream
             StopReceiving(error);
         }
 
+        AbandonSplice();
         SetWriteAbort(error);
     }
 
@@ -283,6 +284,7 @@ public sealed unsafe partial class QuicStream
             StopReceiving(new QuicStreamAbortedException("The connection ended before the stream finished.", new QuicException(QuicError.ConnectionClosed, "The connection ended.")));
         }
 
+        AbandonSplice();
         ReleaseSendBuffer();
     }
 

@@ -206,6 +206,18 @@ public sealed partial class QuicStream
         EndSplice(QuicSpliceEnd.Finished);
     }
 
+    /// <summary>
+    /// Loop thread: the stream's connection ended. A splice that has not ended yet ends now, even one whose start is
+    /// still queued: once the loop stops, that request never runs, and whoever waits for the splice would wait forever.
+    /// </summary>
+    private void AbandonSplice()
+    {
+        if (_spliceEnd is { Task.IsCompleted: false })
+        {
+            EndSplice(QuicSpliceEnd.InputFailed);
+        }
+    }
+
     /// <summary>Loop thread: received bytes go to the input pipe again; whoever started the splice learns how it ended.</summary>
     private void EndSplice(QuicSpliceEnd end)
     {

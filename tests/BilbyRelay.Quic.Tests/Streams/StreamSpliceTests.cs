@@ -130,6 +130,18 @@ public sealed class StreamSpliceTests
     }
 
     [Fact]
+    public async Task Splice_EndsWithInputFailed_WhenTheSourcesConnectionEnds()
+    {
+        await using var listener = StartListener(loops: 1);
+        await using var tunnel = await SplicedTunnel.ConnectAsync(listener, sameLoop: true);
+        var splice = tunnel.Input.SpliceInputToAsync(tunnel.Output, _ => { }, CancellationToken.None);
+
+        await tunnel.FromSender.DisposeAsync();
+
+        Assert.Equal(QuicSpliceEnd.InputFailed, await splice.WaitAsync(QuicTestEnvironment.Timeout));
+    }
+
+    [Fact]
     public async Task Splice_EndsWithOutputFailed_WhenTheReceiverStopsReading()
     {
         await using var listener = StartListener(loops: 1);
