@@ -24,7 +24,8 @@ internal sealed class NativeBlockMemoryPool : MemoryPool<byte>
     /// <summary>How often idle blocks are evicted: short enough that a pool filled by a burst is small again within 30 s.</summary>
     internal static readonly TimeSpan EvictionPeriod = TimeSpan.FromSeconds(5);
 
-    private readonly ConcurrentQueue<NativeBlock> _blocks = new();
+    // Idle standard-size blocks, each with the lease object that is reused with it, so renting allocates nothing.
+    private readonly ConcurrentQueue<Lease> _blocks = new();
     private readonly ITimer _evictionTimer;
 
     // Blocks in _blocks (approximately: updated next to each enqueue/dequeue, not atomically with it).
@@ -53,10 +54,11 @@ internal sealed class NativeBlockMemoryPool : MemoryPool<byte>
     {
         if (minBufferSize <= BlockSize)
         {
-            if (_blocks.TryDequeue(out var block))
+            if (_blocks.TryDequeue(out var lease))
             {
                 LowerLowWater(Interlocked.Decrement(ref _retained));
-                return new Lease(this, block);
+                lease.Open();
+                return lease;
             }
 
             return new Lease(this, new NativeBlock(BlockSize));
@@ -70,10 +72,10 @@ internal sealed class NativeBlockMemoryPool : MemoryPool<byte>
         if (disposing)
         {
             _evictionTimer.Dispose();
-            while (_blocks.TryDequeue(out var block))
+            while (_blocks.TryDequeue(out var lease))
             {
                 Interlocked.Decrement(ref _retained);
-                block.Free();
+                lease.Block.Free();
             }
         }
     }
@@ -83,10 +85,10 @@ internal sealed class NativeBlockMemoryPool : MemoryPool<byte>
     {
         var idle = Math.Min(Volatile.Read(ref _lowWater), Volatile.Read(ref _retained));
         var evicted = 0;
-        for (var i = 0; i < ((idle * 3) + 3) / 4 && _blocks.TryDequeue(out var block); i++)
+        for (var i = 0; i < ((idle * 3) + 3) / 4 && _blocks.TryDequeue(out var lease); i++)
         {
             Interlocked.Decrement(ref _retained);
-            block.Free();
+            lease.Block.Free();
             evicted++;
         }
 
@@ -102,41 +104,49 @@ internal sealed class NativeBlockMemoryPool : MemoryPool<byte>
         }
     }
 
-    private void Return(NativeBlock block)
+    private void Return(Lease lease)
     {
         if (Interlocked.Increment(ref _retained) <= MaxRetainedBlocks)
         {
-            _blocks.Enqueue(block);
+            _blocks.Enqueue(lease);
         }
         else
         {
             Interlocked.Decrement(ref _retained);
-            block.Free();
+            lease.Block.Free();
         }
     }
 
-    /// <summary>One rental: returns its block exactly once however often it is disposed.</summary>
+    /// <summary>
+    /// One rental of a block: returns it once however often that rental disposes it. A standard-size block keeps its
+    /// lease for life and the pool opens it again for the next rental, so renting allocates nothing; the price is that
+    /// a renter must not touch a lease after disposing it (a pipe disposes each segment's memory exactly once).
+    /// </summary>
     private sealed class Lease(NativeBlockMemoryPool? owner, NativeBlock block) : IMemoryOwner<byte>
     {
-        private NativeBlock? _block = block;
+        private int _open = 1;
 
-        public Memory<byte> Memory => _block is { } b ? b.Memory : throw new ObjectDisposedException(nameof(Lease));
+        public NativeBlock Block => block;
+
+        public Memory<byte> Memory => Volatile.Read(ref _open) == 1 ? block.Memory : throw new ObjectDisposedException(nameof(Lease));
+
+        /// <summary>The pool hands the lease out again.</summary>
+        public void Open() => Volatile.Write(ref _open, 1);
 
         public void Dispose()
         {
-            var b = Interlocked.Exchange(ref _block, null);
-            if (b is null)
+            if (Interlocked.Exchange(ref _open, 0) == 0)
             {
                 return;
             }
 
             if (owner is null)
             {
-                b.Free();
+                block.Free();
             }
             else
             {
-                owner.Return(b);
+                owner.Return(this);
             }
         }
     }

@@ -131,6 +131,26 @@ public sealed class NativeBlockMemoryPoolTests
     }
 
     [Fact]
+    public void RentingAReturnedBlock_AllocatesNothing_AndADisposedLeaseStaysClosed()
+    {
+        using var pool = new NativeBlockMemoryPool(new ManualTimeProvider());
+        var first = pool.Rent(NativeBlockMemoryPool.BlockSize);
+        first.Dispose();
+        first.Dispose();
+        Assert.Equal(1, pool.RetainedBlocks);
+        Assert.Throws<ObjectDisposedException>(() => first.Memory);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            pool.Rent(NativeBlockMemoryPool.BlockSize).Dispose();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(1, pool.RetainedBlocks);
+    }
+
+    [Fact]
     public void DisposedPool_StopsEvicting()
     {
         var time = new ManualTimeProvider();

@@ -83,10 +83,9 @@ public sealed class StreamSpliceTests
         Assert.Equal(length + 1, received);
         Assert.True(allocatedAtWarmUp >= 0 && allocatedAtEnd >= 0);
 
-        // 30 MiB is some 25,000 packets each way, so one allocation per packet would be hundreds of KiB; what is allowed
-        // is a small object per pool block (16 KiB, a dozen packets) rented for the output.
-        var blocks = (length - warmUp) / NativeBlockMemoryPool.BlockSize;
-        Assert.InRange(allocatedAtEnd - allocatedAtWarmUp, 0, blocks * 48);
+        // 30 MiB is some 25,000 packets each way: one allocation per packet would be hundreds of KiB. What remains is
+        // occasional (the loop's work queue growing a segment, timers), a few KiB in all.
+        Assert.InRange(allocatedAtEnd - allocatedAtWarmUp, 0, 32 * 1024);
     }
 
     [Fact]
