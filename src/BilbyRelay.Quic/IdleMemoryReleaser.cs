@@ -55,10 +55,10 @@ public sealed class IdleMemoryReleaser : IDisposable
     private long _allocatedSinceCollection;
     private long _heapAfterCollection;
 
-    /// <summary>Watches this process's managed allocations and heap and the stream block pool; <paramref name="time"/> drives the checks.</summary>
+    /// <summary>Watches this process's managed allocations and heap and the block pools; <paramref name="time"/> drives the checks.</summary>
     public IdleMemoryReleaser(TimeProvider time)
         : this(time, static () => GC.GetTotalAllocatedBytes(), static () => GC.GetTotalMemory(forceFullCollection: false),
-            static () => NativeBlockMemoryPool.Instance.BytesEvicted, CollectManaged, TrimNative)
+            static () => NativeBlockMemoryPool.Instance.BytesEvicted + NativeBlockMemoryPool.Datagrams.BytesEvicted, CollectManaged, TrimNative)
     {
     }
 

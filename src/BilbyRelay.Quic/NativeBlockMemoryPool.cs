@@ -4,9 +4,10 @@ using System.Collections.Concurrent;
 namespace BilbyRelay.Quic;
 
 /// <summary>
-/// Memory for stream pipes. Every block is native memory (<see cref="NativeBlock"/>) that never moves, so ngtcp2 may keep
-/// raw pointers into unacknowledged output until the peer acknowledges it. Standard-size blocks are recycled; larger
-/// requests get a block of their own, freed when returned. Thread-safe.
+/// Memory for stream pipes and queued datagrams. Every block is native memory (<see cref="NativeBlock"/>) that never
+/// moves, so ngtcp2 may keep raw pointers into unacknowledged output until the peer acknowledges it, and that the GC
+/// never sees. Standard-size blocks are recycled; larger requests get a block of their own, freed when returned.
+/// Thread-safe.
 /// </summary>
 /// <remarks>
 /// The pool starts empty and gives idle blocks back: once every <see cref="EvictionPeriod"/> (on the clock it was
@@ -18,7 +19,12 @@ namespace BilbyRelay.Quic;
 /// </remarks>
 internal sealed class NativeBlockMemoryPool : MemoryPool<byte>
 {
+    /// <summary>Block size of the stream pool (<see cref="Instance"/>): a pipe segment.</summary>
     internal const int BlockSize = 16 * 1024;
+
+    /// <summary>Block size of the datagram pool (<see cref="Datagrams"/>): any datagram of an Ethernet-sized path.</summary>
+    internal const int DatagramBlockSize = 2048;
+
     private const int MaxRetainedBlocks = 8192;
 
     /// <summary>How often idle blocks are evicted: short enough that a pool filled by a burst is small again within 30 s.</summary>
@@ -35,12 +41,20 @@ internal sealed class NativeBlockMemoryPool : MemoryPool<byte>
     private int _lowWater;
     private long _bytesEvicted;
 
-    internal NativeBlockMemoryPool(TimeProvider time)
+    private readonly int _blockSize;
+
+    internal NativeBlockMemoryPool(TimeProvider time, int blockSize = BlockSize)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
+        _blockSize = blockSize;
         _evictionTimer = time.CreateTimer(static pool => ((NativeBlockMemoryPool)pool!).EvictIdleBlocks(), this, EvictionPeriod, EvictionPeriod);
     }
 
+    /// <summary>Memory of stream pipes.</summary>
     internal static NativeBlockMemoryPool Instance { get; } = new(TimeProvider.System);
+
+    /// <summary>Copies of datagrams queued for sending.</summary>
+    internal static NativeBlockMemoryPool Datagrams { get; } = new(TimeProvider.System, DatagramBlockSize);
 
     public override int MaxBufferSize => int.MaxValue;
 
@@ -52,7 +66,7 @@ internal sealed class NativeBlockMemoryPool : MemoryPool<byte>
 
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
-        if (minBufferSize <= BlockSize)
+        if (minBufferSize <= _blockSize)
         {
             if (_blocks.TryDequeue(out var lease))
             {
@@ -61,7 +75,7 @@ internal sealed class NativeBlockMemoryPool : MemoryPool<byte>
                 return lease;
             }
 
-            return new Lease(this, new NativeBlock(BlockSize));
+            return new Lease(this, new NativeBlock(_blockSize));
         }
 
         return new Lease(null, new NativeBlock(minBufferSize));
@@ -93,7 +107,7 @@ internal sealed class NativeBlockMemoryPool : MemoryPool<byte>
         }
 
         Volatile.Write(ref _lowWater, Volatile.Read(ref _retained));
-        Interlocked.Add(ref _bytesEvicted, (long)evicted * BlockSize);
+        Interlocked.Add(ref _bytesEvicted, (long)evicted * _blockSize);
     }
 
     private void LowerLowWater(int retained)

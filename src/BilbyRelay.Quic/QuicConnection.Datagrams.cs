@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using BilbyRelay.Quic.Interop;
 
 namespace BilbyRelay.Quic;
@@ -88,18 +90,19 @@ public sealed unsafe partial class QuicConnection
             return QuicDatagramSendResult.QueueFull;
         }
 
-        // The budget is charged what the queued copy really holds: the pooled array, not just the datagram in it.
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(datagram.Length, 1));
-        if (!Budget.TryCharge(buffer.Length))
+        // The copy lives in native memory, so a deep queue neither grows the GC heap nor outlives a collection there;
+        // the budget is charged the block it really holds, not just the datagram in it.
+        var copy = NativeBlockMemoryPool.Datagrams.Rent(Math.Max(datagram.Length, 1));
+        if (!Budget.TryCharge(copy.Memory.Length))
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            copy.Dispose();
             Interlocked.Decrement(ref _datagramsQueued);
             Interlocked.Increment(ref _datagramsDroppedMemoryBudget);
             return QuicDatagramSendResult.MemoryBudget;
         }
 
-        datagram.CopyTo(buffer);
-        _datagramQueue.Enqueue(new OutgoingDatagram(buffer, datagram.Length));
+        datagram.CopyTo(copy.Memory.Span);
+        _datagramQueue.Enqueue(new OutgoingDatagram(copy, datagram.Length));
         RequestService();
         return QuicDatagramSendResult.Queued;
     }
@@ -138,8 +141,7 @@ public sealed unsafe partial class QuicConnection
         if (_datagramQueue.TryDequeue(out var datagram))
         {
             Interlocked.Decrement(ref _datagramsQueued);
-            Budget.Release(datagram.Buffer.Length);
-            ArrayPool<byte>.Shared.Return(datagram.Buffer);
+            datagram.Release(Budget);
             Interlocked.Increment(ref sent ? ref _datagramsSent : ref _datagramsDroppedTooLarge);
         }
 
@@ -150,8 +152,7 @@ public sealed unsafe partial class QuicConnection
         while (_datagramQueue.TryDequeue(out var datagram))
         {
             Interlocked.Decrement(ref _datagramsQueued);
-            Budget.Release(datagram.Buffer.Length);
-            ArrayPool<byte>.Shared.Return(datagram.Buffer);
+            datagram.Release(Budget);
             Interlocked.Increment(ref _datagramsDroppedClosed);
         }
     }
@@ -177,5 +178,16 @@ public sealed unsafe partial class QuicConnection
         _maxDatagramSize = Math.Max(0, Math.Min(frameLimit, pathLimit));
     }
 
-    private readonly record struct OutgoingDatagram(byte[] Buffer, int Length);
+    /// <summary>A queued copy of a datagram: <see cref="Length"/> bytes at the start of <see cref="Copy"/>'s pinned native block.</summary>
+    private readonly record struct OutgoingDatagram(IMemoryOwner<byte> Copy, int Length)
+    {
+        public byte* Pointer => (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(Copy.Memory.Span));
+
+        /// <summary>Gives the block back and the budget what it was charged.</summary>
+        public void Release(QuicMemoryBudget budget)
+        {
+            budget.Release(Copy.Memory.Length);
+            Copy.Dispose();
+        }
+    }
 }

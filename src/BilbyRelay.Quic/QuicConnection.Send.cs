@@ -176,50 +176,47 @@ public sealed unsafe partial class QuicConnection
             if (_state == ConnectionState.Established && _datagramQueue.TryPeek(out var datagram))
             {
                 int accepted;
-                fixed (byte* payload = datagram.Buffer)
+                var vector = new ngtcp2_vec { @base = datagram.Pointer, len = (nuint)datagram.Length };
+                var n = Ngtcp2.ngtcp2_conn_writev_datagram_versioned(
+                    NativeConnection, path, Ngtcp2.NGTCP2_PKT_INFO_V1, &info, dest, (nuint)destLength, &accepted,
+                    Ngtcp2.NGTCP2_WRITE_DATAGRAM_FLAG_MORE, 0, &vector, 1, now);
+                if (n == Ngtcp2.NGTCP2_ERR_WRITE_MORE)
                 {
-                    var vector = new ngtcp2_vec { @base = payload, len = (nuint)datagram.Length };
-                    var n = Ngtcp2.ngtcp2_conn_writev_datagram_versioned(
-                        NativeConnection, path, Ngtcp2.NGTCP2_PKT_INFO_V1, &info, dest, (nuint)destLength, &accepted,
-                        Ngtcp2.NGTCP2_WRITE_DATAGRAM_FLAG_MORE, 0, &vector, 1, now);
-                    if (n == Ngtcp2.NGTCP2_ERR_WRITE_MORE)
-                    {
-                        if (accepted != 0)
-                        {
-                            CompleteHeadDatagram(sent: true);
-                        }
-
-                        continue;
-                    }
-
-                    if (n == Ngtcp2.NGTCP2_ERR_INVALID_ARGUMENT || n == Ngtcp2.NGTCP2_ERR_INVALID_STATE)
-                    {
-                        // Larger than the peer allows, or the peer does not accept datagrams at all.
-                        CompleteHeadDatagram(sent: false);
-                        continue;
-                    }
-
-                    if (n < 0)
-                    {
-                        return n;
-                    }
-
                     if (accepted != 0)
                     {
                         CompleteHeadDatagram(sent: true);
                     }
-                    else if (datagram.Length > _maxDatagramSize)
-                    {
-                        // The path shrank below it after it was queued: it will never fit.
-                        CompleteHeadDatagram(sent: false);
-                        if (n == 0)
-                        {
-                            continue;
-                        }
-                    }
 
+                    continue;
+                }
+
+                if (n == Ngtcp2.NGTCP2_ERR_INVALID_ARGUMENT || n == Ngtcp2.NGTCP2_ERR_INVALID_STATE)
+                {
+                    // Larger than the peer allows, or the peer does not accept datagrams at all.
+                    CompleteHeadDatagram(sent: false);
+                    continue;
+                }
+
+                if (n < 0)
+                {
                     return n;
                 }
+
+                if (accepted != 0)
+                {
+                    CompleteHeadDatagram(sent: true);
+                }
+                else if (datagram.Length > _maxDatagramSize)
+                {
+                    // The path shrank below it after it was queued: it will never fit.
+                    CompleteHeadDatagram(sent: false);
+                    if (n == 0)
+                    {
+                        continue;
+                    }
+                }
+
+                return n;
             }
 
             if (_sendQueue.TryPeek(out var stream))
