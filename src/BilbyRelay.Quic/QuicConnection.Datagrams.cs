@@ -178,16 +178,18 @@ public sealed unsafe partial class QuicConnection
         _maxDatagramSize = Math.Max(0, Math.Min(frameLimit, pathLimit));
     }
 
-    /// <summary>A queued copy of a datagram: <see cref="Length"/> bytes at the start of <see cref="Copy"/>'s pinned native block.</summary>
-    private readonly record struct OutgoingDatagram(IMemoryOwner<byte> Copy, int Length)
+    /// <summary>A queued copy of a datagram: <see cref="Length"/> bytes at the start of a pinned native block.</summary>
+    private readonly struct OutgoingDatagram(IMemoryOwner<byte> copy, int length)
     {
-        public byte* Pointer => (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(Copy.Memory.Span));
+        public int Length => length;
+
+        public byte* Pointer => (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(copy.Memory.Span));
 
         /// <summary>Gives the block back and the budget what it was charged.</summary>
         public void Release(QuicMemoryBudget budget)
         {
-            budget.Release(Copy.Memory.Length);
-            Copy.Dispose();
+            budget.Release(copy.Memory.Length);
+            copy.Dispose();
         }
     }
 }
