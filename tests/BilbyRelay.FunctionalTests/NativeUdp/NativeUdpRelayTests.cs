@@ -160,7 +160,13 @@ public sealed class NativeUdpRelayTests
         var media = NativeUdpEdge.Media(tunnel, 300, seed: 5);
         rebound.Send(media);
         Assert.Equal(media, await ingress.ReceiveAsync());
-        Assert.Equal(notMember + 1, relay.NativeUdp.Sessions.Metrics.GetDrops(NativeUdpDropReason.NotMember));
+
+        // The old port's datagram may be handled by another loop than the rebound one (the kernel spreads source ports
+        // over the loops), so its drop is awaited, not assumed to precede the delivery above.
+        await Polling.UntilAsync(
+            () => relay.NativeUdp.Sessions.Metrics.GetDrops(NativeUdpDropReason.NotMember) == notMember + 1,
+            Infrastructure.TestTimeouts.Default,
+            () => $"not_member drops {relay.NativeUdp.Sessions.Metrics.GetDrops(NativeUdpDropReason.NotMember) - notMember}, expected 1");
 
         ingress.Send(NativeUdpEdge.Media(tunnel, 20, seed: 6));
         Assert.Equal(36, (await rebound.ReceiveAsync()).Length);
