@@ -357,6 +357,15 @@ public sealed unsafe partial class QuicStream
     /// <summary>Application thread: data was flushed or the writer completed; the loop should look at the pipe.</summary>
     internal void OnOutputFlushed() => Request(FlagFlushed);
 
+    /// <summary>Loop thread: the output has more to send; queues the stream unless it can no longer send.</summary>
+    private void QueueOutput()
+    {
+        if (!_nativeClosed && CanWrite && !_writeAborted)
+        {
+            _connection.EnqueueSend(this);
+        }
+    }
+
     /// <summary>Up to this many segments of unsent bytes are described at a time.</summary>
     [InlineArray(16)]
     private struct UnsentRuns

@@ -252,9 +252,9 @@ public sealed partial class QuicStream
         {
             Request(FlagFlushed);
         }
-        else if (!_nativeClosed && !_writeAborted)
+        else
         {
-            _connection.EnqueueSend(this);
+            QueueOutput();
         }
     }
 

@@ -181,9 +181,9 @@ public sealed partial class QuicStream : IDuplexPipe, ILoopWorkItem
             _connection.ShutdownStream(this, read: false, write: true, Interlocked.Read(ref _abortWriteCode));
         }
 
-        if ((flags & FlagFlushed) != 0 && CanWrite && !_writeAborted)
+        if ((flags & FlagFlushed) != 0)
         {
-            _connection.EnqueueSend(this);
+            QueueOutput();
         }
     }
 
