@@ -172,13 +172,14 @@ public sealed unsafe partial class QuicStream
     /// <summary>
     /// Writer, after a flush: waits while more than <see cref="QuicTransportSettings.StreamSendBufferLimit"/> committed
     /// bytes are unacknowledged or more than <see cref="QuicTransportSettings.StreamSendUnsentLimit"/> wait to be sent,
-    /// until the loop is down to half of both or the stream is aborted.
+    /// until the loop is down to half of both or the stream is aborted (true), or until
+    /// <see cref="CancelSendProgressWait"/> (false).
     /// </summary>
-    internal ValueTask WaitForSendProgressAsync()
+    internal ValueTask<bool> WaitForSendProgressAsync()
     {
         if (HasRoom(halfLimits: false) || _writeAborted)
         {
-            return ValueTask.CompletedTask;
+            return new ValueTask<bool>(true);
         }
 
         var wait = _sendProgress.Arm();
@@ -189,6 +190,9 @@ public sealed unsafe partial class QuicStream
 
         return wait;
     }
+
+    /// <summary>Any thread: a writer waiting for send progress stops waiting (its flush was cancelled).</summary>
+    internal void CancelSendProgressWait() => _sendProgress.Cancel();
 
     /// <summary>
     /// Any thread: the output is within its limits (or within half of them, the point at which a writer that had to

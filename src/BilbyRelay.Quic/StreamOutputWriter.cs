@@ -5,8 +5,8 @@ namespace BilbyRelay.Quic;
 /// <summary>
 /// <see cref="QuicStream.Output"/>: the send pipe's writer. FlushAsync commits bytes and tells the loop; it waits
 /// while the pipe holds more than the stream's send-buffer limit of unacknowledged data, or more than its unsent
-/// limit of data the loop could not send yet. Completing sends FIN;
-/// completing with an exception resets the stream with code 0.
+/// limit of data the loop could not send yet; its token and CancelPendingFlush end that wait as they end any pipe's
+/// flush. Completing sends FIN; completing with an exception resets the stream with code 0.
 /// </summary>
 internal sealed class StreamOutputWriter(QuicStream stream, PipeWriter inner) : PipeWriter
 {
@@ -37,14 +37,24 @@ internal sealed class StreamOutputWriter(QuicStream stream, PipeWriter inner) : 
         if (pending.IsCompletedSuccessfully)
         {
             var result = Check(pending.Result);
+            if (result.IsCanceled)
+            {
+                return new ValueTask<FlushResult>(result);
+            }
+
             var progress = stream.WaitForSendProgressAsync();
-            return progress.IsCompletedSuccessfully ? new ValueTask<FlushResult>(result) : AwaitProgress(progress, result);
+            return progress.IsCompletedSuccessfully ? new ValueTask<FlushResult>(result) : AwaitProgress(progress, result, cancellationToken);
         }
 
-        return AwaitFlush(pending);
+        return AwaitFlush(pending, cancellationToken);
     }
 
-    public override void CancelPendingFlush() => inner.CancelPendingFlush();
+    /// <summary>Also ends a flush that waits for send progress: it returns with <see cref="FlushResult.IsCanceled"/>.</summary>
+    public override void CancelPendingFlush()
+    {
+        inner.CancelPendingFlush();
+        stream.CancelSendProgressWait();
+    }
 
     public override void Complete(Exception? exception = null)
     {
@@ -59,17 +69,32 @@ internal sealed class StreamOutputWriter(QuicStream stream, PipeWriter inner) : 
         stream.OnOutputFlushed();
     }
 
-    private async ValueTask<FlushResult> AwaitFlush(ValueTask<FlushResult> pending)
+    private async ValueTask<FlushResult> AwaitFlush(ValueTask<FlushResult> pending, CancellationToken cancellationToken)
     {
         var result = Check(await pending.ConfigureAwait(false));
-        await stream.WaitForSendProgressAsync().ConfigureAwait(false);
-        return Check(result);
+        if (result.IsCanceled)
+        {
+            return result;
+        }
+
+        var progress = stream.WaitForSendProgressAsync();
+        return progress.IsCompletedSuccessfully ? result : await AwaitProgress(progress, result, cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask<FlushResult> AwaitProgress(ValueTask progress, FlushResult result)
+    /// <summary>
+    /// Waits for send progress; the token and <see cref="CancelPendingFlush"/> end the wait the way they end a pipe's
+    /// flush (an <see cref="OperationCanceledException"/>, a canceled result). The committed bytes stay queued either way.
+    /// </summary>
+    private async ValueTask<FlushResult> AwaitProgress(ValueTask<bool> progress, FlushResult result, CancellationToken cancellationToken)
     {
-        await progress.ConfigureAwait(false);
-        return Check(result);
+        bool room;
+        using (cancellationToken.UnsafeRegister(static state => ((QuicStream)state!).CancelSendProgressWait(), stream))
+        {
+            room = await progress.ConfigureAwait(false);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return room ? Check(result) : new FlushResult(isCanceled: true, result.IsCompleted);
     }
 
     private FlushResult Check(FlushResult result)

@@ -80,6 +80,46 @@ public sealed class FlowControlTests
     }
 
     [Fact]
+    public async Task FlushWaitingForSendRoom_EndsOnCancellation_AndKeepsTheCommittedBytes()
+    {
+        const long sendLimit = 64 * 1024;
+        const long window = 64 * 1024;
+        await using var listener = QuicTestEnvironment.StartListener(o =>
+        {
+            o.Transport.StreamReceiveWindow = window;
+            o.Transport.ConnectionReceiveWindow = 4 * window;
+        });
+        var (client, server) = await QuicTestEnvironment.ConnectPairAsync(listener, o => o.Transport.StreamSendBufferLimit = sendLimit);
+        await using (client)
+        await using (server)
+        {
+            var clientStream = await client.OpenStreamAsync(bidirectional: true);
+            var chunk = new byte[16 * 1024];
+            using var cancel = new CancellationTokenSource();
+            var (written, blocked) = await WriteUntilBlockedAsync(clientStream, chunk, cancel.Token);
+            Assert.False(blocked.IsCompleted);
+
+            // The token ends the wait for room the way it ends any pipe's flush.
+            await cancel.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => blocked.WaitAsync(QuicTestEnvironment.Timeout));
+
+            // Nobody reads, so the next flush waits too; CancelPendingFlush makes it return a canceled result.
+            var next = clientStream.Output.WriteAsync(chunk).AsTask();
+            written += chunk.Length;
+            Assert.False(next.IsCompleted);
+            clientStream.Output.CancelPendingFlush();
+            Assert.True((await next.WaitAsync(QuicTestEnvironment.Timeout)).IsCanceled);
+
+            // Nothing committed before the cancellations is lost.
+            var serverStream = await server.AcceptStreamAsync();
+            var reading = StreamData.ReadToEndAsync(serverStream.Input);
+            await clientStream.Output.CompleteAsync();
+            var (length, _) = await reading.WaitAsync(QuicTestEnvironment.Timeout);
+            Assert.Equal(written, length);
+        }
+    }
+
+    [Fact]
     public async Task StalledStreams_HoldOnlyTheirOwnWindow_AndNeverBlockTheConnection()
     {
         const int window = 64 * 1024;
@@ -160,14 +200,15 @@ public sealed class FlowControlTests
     }
 
     /// <summary>Writes chunks until a write has not completed for half a second; returns the bytes written and that write.</summary>
-    private static async Task<(long Written, Task<System.IO.Pipelines.FlushResult> Blocked)> WriteUntilBlockedAsync(QuicStream stream, byte[] chunk)
+    private static async Task<(long Written, Task<System.IO.Pipelines.FlushResult> Blocked)> WriteUntilBlockedAsync(
+        QuicStream stream, byte[] chunk, CancellationToken cancellationToken = default)
     {
         long written = 0;
         var blocked = Task.FromResult(default(System.IO.Pipelines.FlushResult));
         var watch = Stopwatch.StartNew();
         while (watch.Elapsed < QuicTestEnvironment.Timeout)
         {
-            blocked = stream.Output.WriteAsync(chunk).AsTask();
+            blocked = stream.Output.WriteAsync(chunk, cancellationToken).AsTask();
             written += chunk.Length;
             if (await Task.WhenAny(blocked, Task.Delay(500)) != blocked)
             {
