@@ -149,7 +149,7 @@ public sealed unsafe partial class QuicConnection
     {
         if (_streams.TryGetValue(streamId, out var stream) && stream.IsFlowControlBlocked)
         {
-            stream.IsFlowControlBlocked = false;
+            stream.ClearFlowControlBlocked();
             EnqueueSend(stream);
         }
     }

@@ -243,7 +243,7 @@ public sealed unsafe partial class QuicConnection
                     case Ngtcp2.NGTCP2_ERR_WRITE_MORE:
                         continue;
                     case Ngtcp2.NGTCP2_ERR_STREAM_DATA_BLOCKED:
-                        stream.IsFlowControlBlocked = true;
+                        stream.OnPeerFlowControlBlocked();
                         stream.InSendQueue = false;
                         _sendQueue.Dequeue();
                         continue;
@@ -298,7 +298,7 @@ public sealed unsafe partial class QuicConnection
         {
             if (stream.IsFlowControlBlocked)
             {
-                stream.IsFlowControlBlocked = false;
+                stream.ClearFlowControlBlocked();
                 EnqueueSend(stream);
             }
         }

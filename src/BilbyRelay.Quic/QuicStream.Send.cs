@@ -30,6 +30,12 @@ public sealed unsafe partial class QuicStream
 
     private readonly long _sendBufferLimit;
     private readonly long _sendUnsentLimit;
+
+    // Written by the loop, read by writers and splice sources: the peer's flow control held the last write back and
+    // nothing was sent since. Bytes queued then wait for the receiving application to read, and what it has not read
+    // yet already sits in its own window: a splice that queued more would only pin its sender's bytes here instead of
+    // leaving them with the sender (see PeerBlockedUnsentLimit).
+    private volatile bool _peerWindowExhausted;
     private readonly SendProgressSignal _sendProgress = new();
 
     // Bytes committed to the send pipe since the stream began: application on commit.
@@ -65,8 +71,26 @@ public sealed unsafe partial class QuicStream
     /// <summary>Loop: in its connection's round-robin send queue.</summary>
     internal bool InSendQueue { get; set; }
 
+    /// <summary>
+    /// Unsent bytes a splice target may hold while the peer's flow control holds it back (instead of
+    /// <see cref="QuicTransportSettings.StreamSendUnsentLimit"/>, which is for waiting on the network): enough to send
+    /// at once when the peer opens its window, while the splice's sender refills. An application writer keeps the
+    /// full limit: its bytes are its own and would otherwise wait in its memory.
+    /// </summary>
+    internal const long PeerBlockedUnsentLimit = 32 * 1024;
+
     /// <summary>Loop: ngtcp2 said the peer's stream window is exhausted; re-queued on extend_max_stream_data.</summary>
-    internal bool IsFlowControlBlocked { get; set; }
+    internal bool IsFlowControlBlocked { get; private set; }
+
+    /// <summary>Loop thread: ngtcp2 refused to send because the peer's flow control is exhausted.</summary>
+    internal void OnPeerFlowControlBlocked()
+    {
+        IsFlowControlBlocked = true;
+        _peerWindowExhausted = true;
+    }
+
+    /// <summary>Loop thread: worth trying to send again (the peer may have opened its window, or stopped reading).</summary>
+    internal void ClearFlowControlBlocked() => IsFlowControlBlocked = false;
 
     internal QuicStreamAbortedException? WriteAbort => Volatile.Read(ref _writeAbort);
 
@@ -161,6 +185,10 @@ public sealed unsafe partial class QuicStream
     {
         ConsumeUnsentRuns(bytes);
         Volatile.Write(ref _sendSent, _sendSent + bytes);
+        if (bytes > 0 && _peerWindowExhausted)
+        {
+            _peerWindowExhausted = false;
+        }
         if (finSent)
         {
             _finSent = true;
@@ -196,13 +224,17 @@ public sealed unsafe partial class QuicStream
 
     /// <summary>
     /// Any thread: the output is within its limits (or within half of them, the point at which a writer that had to
-    /// wait goes on, so it does not wake for every acknowledgement).
+    /// wait goes on, so it does not wake for every acknowledgement). A splice target's unsent limit is the smaller
+    /// <see cref="PeerBlockedUnsentLimit"/> while the peer's flow control holds the output back.
     /// </summary>
     private bool HasRoom(bool halfLimits)
     {
         var committed = Interlocked.Read(ref _sendCommitted);
         var divisor = halfLimits ? 2 : 1;
-        return committed - Volatile.Read(ref _sendSent) <= _sendUnsentLimit / divisor
+        var unsentLimit = _peerWindowExhausted && _spliceSource is not null
+            ? Math.Min(_sendUnsentLimit, PeerBlockedUnsentLimit)
+            : _sendUnsentLimit;
+        return committed - Volatile.Read(ref _sendSent) <= unsentLimit / divisor
             && committed - Volatile.Read(ref _sendAcked) <= _sendBufferLimit / divisor;
     }
 

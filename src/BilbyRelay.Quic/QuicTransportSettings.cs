@@ -43,8 +43,9 @@ public sealed class QuicTransportSettings
     /// <summary>
     /// Bytes of a stream's output not yet sent (held back by the peer's flow control or congestion control) before
     /// <c>FlushAsync</c> waits, at most <see cref="StreamSendBufferLimit"/>. Unacknowledged bytes in flight need the
-    /// larger limit to keep a fast path busy; unsent bytes need little, and a receiver that stops reading then pins
-    /// only this much of the sender's output.
+    /// larger limit to keep a fast path busy; unsent bytes need little. A spliced stream whose output the peer's flow
+    /// control holds back (its application does not read) keeps 32 KiB at most: what that application has not read yet
+    /// sits in its own window, so a receiver that stops reading pins little of the relay's memory.
     /// </summary>
     public long StreamSendUnsentLimit { get; set; } = 256 * 1024;
 

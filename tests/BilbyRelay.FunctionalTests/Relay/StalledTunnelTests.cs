@@ -11,15 +11,15 @@ namespace BilbyRelay.FunctionalTests.Relay;
 /// </summary>
 public sealed class StalledTunnelTests
 {
-    private const int StalledStreams = 4;
+    private const int StalledStreams = 8;
 
     private const int ConnectionWindow = 1024 * 1024;
 
     [Fact]
     public async Task StalledReceiver_LeavesTheSendersControlStreamAndOtherTunnelsFlowing()
     {
-        // The relay's connection window is smaller than what the stalled streams together come to hold (each its
-        // receive window plus its send buffer towards the stalled receiver), so the sender's control stream survives
+        // The relay's connection window is smaller than what the stalled streams together come to hold (each what its
+        // receive window let in plus what waits towards the stalled receiver), so the sender's control stream survives
         // only if connection credit comes back as soon as bytes sit in a stream's buffer.
         await using var relay = await InProcessRelay.StartAsync(c =>
         {
