@@ -10,36 +10,25 @@ public sealed class FlowControlTests
     {
         const long sendLimit = 256 * 1024;
         const long window = 256 * 1024;
-        await using var listener = QuicTestEnvironment.StartListener(o =>
+        await using var pair = await OneStream.OpenAsync(window, o => o.Transport.StreamSendBufferLimit = sendLimit);
+        var chunk = new byte[16 * 1024];
+
+        // Write until a flush does not complete: the peer's window and our send buffer are both full.
+        var (written, blocked) = await WriteUntilBlockedAsync(pair.Stream, chunk);
+
+        Assert.False(blocked.IsCompleted);
+        // Outstanding bytes are bounded by the peer's window plus our send buffer (plus one chunk in flight).
+        Assert.InRange(written, sendLimit, window + sendLimit + (2 * chunk.Length));
+        Assert.False(blocked.IsCompleted);
+
+        // The reader starts consuming: the writer resumes and everything arrives.
+        var length = await pair.ReadToEndAsync(async () =>
         {
-            o.Transport.StreamReceiveWindow = window;
-            o.Transport.ConnectionReceiveWindow = 4 * window;
-        });
-        var (client, server) = await QuicTestEnvironment.ConnectPairAsync(listener, o => o.Transport.StreamSendBufferLimit = sendLimit);
-        await using (client)
-        await using (server)
-        {
-            var clientStream = await client.OpenStreamAsync(bidirectional: true);
-            var chunk = new byte[16 * 1024];
-
-            // Write until a flush does not complete: the peer's window and our send buffer are both full.
-            var (written, blocked) = await WriteUntilBlockedAsync(clientStream, chunk);
-
-            Assert.False(blocked.IsCompleted);
-            // Outstanding bytes are bounded by the peer's window plus our send buffer (plus one chunk in flight).
-            Assert.InRange(written, sendLimit, window + sendLimit + (2 * chunk.Length));
-            Assert.False(blocked.IsCompleted);
-
-            // The reader starts consuming: the writer resumes and everything arrives.
-            var serverStream = await server.AcceptStreamAsync();
-            var reading = StreamData.ReadToEndAsync(serverStream.Input);
             await blocked.WaitAsync(QuicTestEnvironment.Timeout);
-            await clientStream.Output.WriteAsync(chunk);
+            await pair.Stream.Output.WriteAsync(chunk);
             written += chunk.Length;
-            await clientStream.Output.CompleteAsync();
-            var (length, _) = await reading.WaitAsync(QuicTestEnvironment.Timeout);
-            Assert.Equal(written, length);
-        }
+        });
+        Assert.Equal(written, length);
     }
 
     [Fact]
@@ -48,75 +37,47 @@ public sealed class FlowControlTests
         const long sendLimit = 8L * 1024 * 1024;
         const long unsentLimit = 64 * 1024;
         const long window = 128 * 1024;
-        await using var listener = QuicTestEnvironment.StartListener(o =>
-        {
-            o.Transport.StreamReceiveWindow = window;
-            o.Transport.ConnectionReceiveWindow = 4 * window;
-        });
-        var (client, server) = await QuicTestEnvironment.ConnectPairAsync(listener, o =>
+        await using var pair = await OneStream.OpenAsync(window, o =>
         {
             o.Transport.StreamSendBufferLimit = sendLimit;
             o.Transport.StreamSendUnsentLimit = unsentLimit;
         });
-        await using (client)
-        await using (server)
-        {
-            var clientStream = await client.OpenStreamAsync(bidirectional: true);
-            var chunk = new byte[16 * 1024];
-            var (written, blocked) = await WriteUntilBlockedAsync(clientStream, chunk);
+        var chunk = new byte[16 * 1024];
+        var (written, blocked) = await WriteUntilBlockedAsync(pair.Stream, chunk);
 
-            // The peer's window lets out at most `window`; beyond that only the unsent limit waits in our buffer,
-            // however large the send buffer is.
-            Assert.False(blocked.IsCompleted);
-            Assert.InRange(written, unsentLimit, window + unsentLimit + (2 * chunk.Length));
+        // The peer's window lets out at most `window`; beyond that only the unsent limit waits in our buffer,
+        // however large the send buffer is.
+        Assert.False(blocked.IsCompleted);
+        Assert.InRange(written, unsentLimit, window + unsentLimit + (2 * chunk.Length));
 
-            var serverStream = await server.AcceptStreamAsync();
-            var reading = StreamData.ReadToEndAsync(serverStream.Input);
-            await blocked.WaitAsync(QuicTestEnvironment.Timeout);
-            await clientStream.Output.CompleteAsync();
-            var (length, _) = await reading.WaitAsync(QuicTestEnvironment.Timeout);
-            Assert.Equal(written, length);
-        }
+        var length = await pair.ReadToEndAsync(() => blocked.WaitAsync(QuicTestEnvironment.Timeout));
+        Assert.Equal(written, length);
     }
 
     [Fact]
     public async Task FlushWaitingForSendRoom_EndsOnCancellation_AndKeepsTheCommittedBytes()
     {
         const long sendLimit = 64 * 1024;
-        const long window = 64 * 1024;
-        await using var listener = QuicTestEnvironment.StartListener(o =>
-        {
-            o.Transport.StreamReceiveWindow = window;
-            o.Transport.ConnectionReceiveWindow = 4 * window;
-        });
-        var (client, server) = await QuicTestEnvironment.ConnectPairAsync(listener, o => o.Transport.StreamSendBufferLimit = sendLimit);
-        await using (client)
-        await using (server)
-        {
-            var clientStream = await client.OpenStreamAsync(bidirectional: true);
-            var chunk = new byte[16 * 1024];
-            using var cancel = new CancellationTokenSource();
-            var (written, blocked) = await WriteUntilBlockedAsync(clientStream, chunk, cancel.Token);
-            Assert.False(blocked.IsCompleted);
+        await using var pair = await OneStream.OpenAsync(window: 64 * 1024, o => o.Transport.StreamSendBufferLimit = sendLimit);
+        var chunk = new byte[16 * 1024];
+        using var cancel = new CancellationTokenSource();
+        var (written, blocked) = await WriteUntilBlockedAsync(pair.Stream, chunk, cancel.Token);
+        Assert.False(blocked.IsCompleted);
 
-            // The token ends the wait for room the way it ends any pipe's flush.
-            await cancel.CancelAsync();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => blocked.WaitAsync(QuicTestEnvironment.Timeout));
+        // The token ends the wait for room the way it ends any pipe's flush.
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => blocked.WaitAsync(QuicTestEnvironment.Timeout));
 
-            // Nobody reads, so the next flush waits too; CancelPendingFlush makes it return a canceled result.
-            var next = clientStream.Output.WriteAsync(chunk).AsTask();
-            written += chunk.Length;
-            Assert.False(next.IsCompleted);
-            clientStream.Output.CancelPendingFlush();
-            Assert.True((await next.WaitAsync(QuicTestEnvironment.Timeout)).IsCanceled);
+        // Nobody reads, so the next flush waits too; CancelPendingFlush makes it return a canceled result.
+        var next = pair.Stream.Output.WriteAsync(chunk).AsTask();
+        written += chunk.Length;
+        Assert.False(next.IsCompleted);
+        pair.Stream.Output.CancelPendingFlush();
+        Assert.True((await next.WaitAsync(QuicTestEnvironment.Timeout)).IsCanceled);
 
-            // Nothing committed before the cancellations is lost.
-            var serverStream = await server.AcceptStreamAsync();
-            var reading = StreamData.ReadToEndAsync(serverStream.Input);
-            await clientStream.Output.CompleteAsync();
-            var (length, _) = await reading.WaitAsync(QuicTestEnvironment.Timeout);
-            Assert.Equal(written, length);
-        }
+        // Nothing committed before the cancellations is lost.
+        var length = await pair.ReadToEndAsync(() => Task.CompletedTask);
+        Assert.Equal(written, length);
     }
 
     [Fact]
@@ -217,5 +178,43 @@ public sealed class FlowControlTests
         }
 
         return (written, blocked);
+    }
+
+    /// <summary>
+    /// A client stream towards a server whose streams may receive <c>window</c> bytes each (four such streams per
+    /// connection), not yet accepted there: nothing reads it until <see cref="ReadToEndAsync"/>.
+    /// </summary>
+    private sealed class OneStream(QuicListener listener, QuicConnection client, QuicConnection server, QuicStream stream) : IAsyncDisposable
+    {
+        public QuicStream Stream => stream;
+
+        public static async Task<OneStream> OpenAsync(long window, Action<QuicClientOptions> configureClient)
+        {
+            var listener = QuicTestEnvironment.StartListener(o =>
+            {
+                o.Transport.StreamReceiveWindow = window;
+                o.Transport.ConnectionReceiveWindow = 4 * window;
+            });
+            var (newClient, newServer) = await QuicTestEnvironment.ConnectPairAsync(listener, configureClient);
+            return new OneStream(listener, newClient, newServer, await newClient.OpenStreamAsync(bidirectional: true));
+        }
+
+        /// <summary>The server starts reading; once <paramref name="beforeCompleting"/> is done the client completes its output; returns the bytes read.</summary>
+        public async Task<long> ReadToEndAsync(Func<Task> beforeCompleting)
+        {
+            var serverStream = await server.AcceptStreamAsync();
+            var reading = StreamData.ReadToEndAsync(serverStream.Input);
+            await beforeCompleting();
+            await Stream.Output.CompleteAsync();
+            var (length, _) = await reading.WaitAsync(QuicTestEnvironment.Timeout);
+            return length;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await client.DisposeAsync();
+            await server.DisposeAsync();
+            await listener.DisposeAsync();
+        }
     }
 }
