@@ -238,6 +238,10 @@ public static class Scenarios
             var (name, pct) = ProcStats.BusiestThread(threadsBefore!, ProcStats.ThreadCpu(relayPid), wall);
             report.Add($"{prefix}_relay_busiest_thread_pct", pct);
             report.Add($"{prefix}_relay_cpu_pct", 100.0 * (cpuAfter.Relay - cpuBefore.Relay) / wall);
+
+            // Every echoed datagram crossed the relay twice; datagrams lost on the way count for nothing, so this
+            // is at most the true cost per forward.
+            report.Add($"{prefix}_relay_cpu_us_per_forward", got == 0 ? 0 : 1e6 * (cpuAfter.Relay - cpuBefore.Relay) / (2.0 * got));
             report.Add($"{prefix}_relay_rss_MiB", ProcStats.Memory(relayPid).RssMiB);
             Console.Error.WriteLine($"  busiest relay thread '{name}' at {pct:0}% of one core");
         }
