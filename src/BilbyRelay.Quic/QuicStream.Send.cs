@@ -189,6 +189,7 @@ public sealed unsafe partial class QuicStream
         {
             _peerWindowExhausted = false;
         }
+
         if (finSent)
         {
             _finSent = true;

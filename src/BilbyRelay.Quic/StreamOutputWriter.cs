@@ -78,7 +78,7 @@ internal sealed class StreamOutputWriter(QuicStream stream, PipeWriter inner) : 
         }
 
         var progress = stream.WaitForSendProgressAsync();
-        return progress.IsCompletedSuccessfully ? result : await AwaitProgress(progress, result, cancellationToken).ConfigureAwait(false);
+        return progress.IsCompletedSuccessfully ? Check(result) : await AwaitProgress(progress, result, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
