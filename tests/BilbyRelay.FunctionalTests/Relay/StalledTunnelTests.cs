@@ -11,7 +11,7 @@ namespace BilbyRelay.FunctionalTests.Relay;
 /// </summary>
 public sealed class StalledTunnelTests
 {
-    private const int StalledStreams = 8;
+    private const int StalledStreams = 12;
 
     private const int ConnectionWindow = 1024 * 1024;
 
