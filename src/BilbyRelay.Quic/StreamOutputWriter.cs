@@ -34,19 +34,9 @@ internal sealed class StreamOutputWriter(QuicStream stream, PipeWriter inner) : 
         stream.OnOutputCommitting(inner.UnflushedBytes);
         var pending = inner.FlushAsync(cancellationToken);
         stream.OnOutputFlushed();
-        if (pending.IsCompletedSuccessfully)
-        {
-            var result = Check(pending.Result);
-            if (result.IsCanceled)
-            {
-                return new ValueTask<FlushResult>(result);
-            }
-
-            var progress = stream.WaitForSendProgressAsync();
-            return progress.IsCompletedSuccessfully ? new ValueTask<FlushResult>(result) : AwaitProgress(progress, result, cancellationToken);
-        }
-
-        return AwaitFlush(pending, cancellationToken);
+        return pending.IsCompletedSuccessfully
+            ? WaitForRoom(Check(pending.Result), cancellationToken)
+            : AwaitFlush(pending, cancellationToken);
     }
 
     /// <summary>Also ends a flush that waits for send progress: it returns with <see cref="FlushResult.IsCanceled"/>.</summary>
@@ -69,16 +59,22 @@ internal sealed class StreamOutputWriter(QuicStream stream, PipeWriter inner) : 
         stream.OnOutputFlushed();
     }
 
-    private async ValueTask<FlushResult> AwaitFlush(ValueTask<FlushResult> pending, CancellationToken cancellationToken)
+    private async ValueTask<FlushResult> AwaitFlush(ValueTask<FlushResult> pending, CancellationToken cancellationToken) =>
+        await WaitForRoom(Check(await pending.ConfigureAwait(false)), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// After the pipe's flush: a canceled flush returns as it is; otherwise waits for send progress, synchronously when
+    /// there is room already, and reports an abort that came meanwhile.
+    /// </summary>
+    private ValueTask<FlushResult> WaitForRoom(FlushResult result, CancellationToken cancellationToken)
     {
-        var result = Check(await pending.ConfigureAwait(false));
         if (result.IsCanceled)
         {
-            return result;
+            return new ValueTask<FlushResult>(result);
         }
 
         var progress = stream.WaitForSendProgressAsync();
-        return progress.IsCompletedSuccessfully ? Check(result) : await AwaitProgress(progress, result, cancellationToken).ConfigureAwait(false);
+        return progress.IsCompletedSuccessfully ? new ValueTask<FlushResult>(Check(result)) : AwaitProgress(progress, result, cancellationToken);
     }
 
     /// <summary>
