@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Xunit;
 
 namespace BilbyRelay.Quic.Tests.Streams;
@@ -14,12 +13,11 @@ public sealed class FlowControlTests
         var chunk = new byte[16 * 1024];
 
         // Write until a flush does not complete: the peer's window and our send buffer are both full.
-        var (written, blocked) = await WriteUntilBlockedAsync(pair.Stream, chunk);
+        var (written, blocked) = await WriteUntilBlockedAsync(pair.Stream, chunk, window, sendLimit);
 
         Assert.False(blocked.IsCompleted);
         // Outstanding bytes are bounded by the peer's window plus our send buffer (plus one chunk in flight).
         Assert.InRange(written, sendLimit, window + sendLimit + (2 * chunk.Length));
-        Assert.False(blocked.IsCompleted);
 
         // The reader starts consuming: the writer resumes and everything arrives.
         var length = await pair.ReadToEndAsync(async () =>
@@ -43,7 +41,7 @@ public sealed class FlowControlTests
             o.Transport.StreamSendUnsentLimit = unsentLimit;
         });
         var chunk = new byte[16 * 1024];
-        var (written, blocked) = await WriteUntilBlockedAsync(pair.Stream, chunk);
+        var (written, blocked) = await WriteUntilBlockedAsync(pair.Stream, chunk, window, unsentLimit);
 
         // The peer's window lets out at most `window`; beyond that only the unsent limit waits in our buffer,
         // however large the send buffer is.
@@ -58,19 +56,21 @@ public sealed class FlowControlTests
     public async Task FlushWaitingForSendRoom_EndsOnCancellation_AndKeepsTheCommittedBytes()
     {
         const long sendLimit = 64 * 1024;
-        await using var pair = await OneStream.OpenAsync(window: 64 * 1024, o => o.Transport.StreamSendBufferLimit = sendLimit);
+        const long window = 64 * 1024;
+        await using var pair = await OneStream.OpenAsync(window, o => o.Transport.StreamSendBufferLimit = sendLimit);
         var chunk = new byte[16 * 1024];
         using var cancel = new CancellationTokenSource();
-        var (written, blocked) = await WriteUntilBlockedAsync(pair.Stream, chunk, cancel.Token);
+        var (written, blocked) = await WriteUntilBlockedAsync(pair.Stream, chunk, window, sendLimit, cancel.Token);
         Assert.False(blocked.IsCompleted);
 
         // The token ends the wait for room the way it ends any pipe's flush.
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => blocked.WaitAsync(QuicTestEnvironment.Timeout));
 
-        // Nobody reads, so the next flush waits too; CancelPendingFlush makes it return a canceled result.
-        var next = pair.Stream.Output.WriteAsync(chunk).AsTask();
-        written += chunk.Length;
+        // Nobody reads, and a whole send buffer more can never fit, so the next flush waits too; CancelPendingFlush
+        // makes it return a canceled result.
+        var next = pair.Stream.Output.WriteAsync(new byte[sendLimit]).AsTask();
+        written += sendLimit;
         Assert.False(next.IsCompleted);
         pair.Stream.Output.CancelPendingFlush();
         Assert.True((await next.WaitAsync(QuicTestEnvironment.Timeout)).IsCanceled);
@@ -160,24 +160,28 @@ public sealed class FlowControlTests
         }
     }
 
-    /// <summary>Writes chunks until a write has not completed for half a second; returns the bytes written and that write.</summary>
+    /// <summary>
+    /// Writes chunks until a flush can never complete while nobody reads; returns the bytes written and that flush.
+    /// Once the peer's <paramref name="peerWindow"/> is sent and acknowledged, a waiting flush goes on only if at most
+    /// half of <paramref name="sendLimit"/> (the smaller of the stream's send-buffer and unsent limits) is left beyond
+    /// it. So a pending flush with more than that written beyond the window waits for the reader, whatever the timing
+    /// of acknowledgements; any other pending flush completes.
+    /// </summary>
     private static async Task<(long Written, Task<System.IO.Pipelines.FlushResult> Blocked)> WriteUntilBlockedAsync(
-        QuicStream stream, byte[] chunk, CancellationToken cancellationToken = default)
+        QuicStream stream, byte[] chunk, long peerWindow, long sendLimit, CancellationToken cancellationToken = default)
     {
         long written = 0;
-        var blocked = Task.FromResult(default(System.IO.Pipelines.FlushResult));
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < QuicTestEnvironment.Timeout)
+        while (true)
         {
-            blocked = stream.Output.WriteAsync(chunk, cancellationToken).AsTask();
+            var flush = stream.Output.WriteAsync(chunk, cancellationToken).AsTask();
             written += chunk.Length;
-            if (await Task.WhenAny(blocked, Task.Delay(500)) != blocked)
+            if (!flush.IsCompleted && written - peerWindow > sendLimit / 2)
             {
-                break;
+                return (written, flush);
             }
-        }
 
-        return (written, blocked);
+            await flush.WaitAsync(QuicTestEnvironment.Timeout);
+        }
     }
 
     /// <summary>
