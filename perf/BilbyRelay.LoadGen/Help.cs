@@ -55,10 +55,11 @@ internal static class Help
           relay-attack           relay-stalled with 200 pairs, --max-buffered-bytes 256M and, once the streams
                                  are blocked, max-rate datagrams into the stalled tunnels for --dgram-seconds
           native-udp             media datagrams (--size 1316) for --seconds 10 through a trivial forwarder (one
-                                 recvfrom + sendto per datagram), then through the relay's native UDP plane; at
+                                 recvfrom + sendto per datagram), a batched forwarder (recvmmsg, sendmmsg with
+                                 GSO, no session logic: the kernel's floor), then the relay's native UDP plane; at
                                  most --window 256 in flight; datagrams/s, Mbit/s, loss, CPU per GB, and the ratio.
                                  --udp-relay HOST:PORT measures a running relay's native plane instead (its CPU
-                                 with --relay-pid); --relay-only leaves the forwarder out; --relay-threads N
+                                 with --relay-pid); --relay-only leaves the forwarders out; --relay-threads N
                                  starts the relay with N loops;
                                  --kernel-baseline adds a kernel-only path (nftables DNAT; root, inside unshare -n)
           soak                   spawns the relay with a short idle timeout and runs mixed load for --minutes 60
@@ -72,7 +73,7 @@ internal static class Help
                                  was cleaned up, and RSS, fds and threads stayed flat (see docs/reliability.md)
           soak-report --dir DIR  the report of a soak's results again (index.html, soak-resources.svg,
                                  soak-load.svg) from DIR/samples.json, judged by the current rule
-          udp-forwarder          that trivial forwarder (started by native-udp): --listen ip:port
+          udp-forwarder          those forwarders (started by native-udp): --listen ip:port [--batched]
           direct-server          the direct path's far side: sinks streams, echoes datagrams
                                  --listen 127.0.0.1:0   prints "LISTENING ip:port"
           relay-peer             edge B: binds --stream-tunnel UUID (tcp) and --dgram-tunnel UUID (udp) as

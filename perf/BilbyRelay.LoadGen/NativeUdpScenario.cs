@@ -8,14 +8,15 @@ namespace BilbyRelay.LoadGen;
 
 /// <summary>
 /// <c>native-udp</c>: media datagrams through the relay's native UDP plane against the same traffic through a
-/// trivial forwarder (one <c>recvfrom</c> and one <c>sendto</c> per datagram, no session logic). One sender edge and
+/// trivial forwarder (one <c>recvfrom</c> and one <c>sendto</c> per datagram, no session logic) and a batched one
+/// (<see cref="BatchedUdpForwarder"/>, the floor under the relay's own batched I/O). One sender edge and
 /// one receiver edge on their own loopback addresses; the sender keeps at most <c>--window</c> datagrams in flight,
 /// so the figure is what the forwarder sustains, not how much the kernel drops. With <c>--kernel-baseline</c> (root, in
 /// a network namespace of its own: it adds an nftables table there) a third path forwards in the kernel alone: a DNAT
 /// rule sends the sender's datagrams straight to the receiver, with no process in between. <c>--relay-threads N</c>
 /// starts the relay with <c>--quic-threads N</c>. <c>--udp-relay HOST:PORT</c> measures a running relay's native plane
 /// instead of starting one (its CPU only with <c>--relay-pid</c>; the forwarder, a local baseline, only when that
-/// address is on this host's loopback). <c>--relay-only</c> leaves the forwarder out.
+/// address is on this host's loopback). <c>--relay-only</c> leaves the forwarders out.
 /// </summary>
 public static class NativeUdpScenario
 {
@@ -44,10 +45,8 @@ public static class NativeUdpScenario
         var local = runningRelay is null || IPAddress.IsLoopback(runningRelay.Address);
         if (local && !options.Has("relay-only"))
         {
-            var forwarderPort = ChildProcess.FreePort(ProtocolType.Udp);
-            await using var forwarder = ChildProcess.StartSelf(["udp-forwarder", "--listen", $"127.0.0.1:{forwarderPort}"]);
-            await forwarder.WaitForLineAsync("forwarding", TimeSpan.FromSeconds(30));
-            await MeasureAsync(report, "forwarder", new IPEndPoint(IPAddress.Loopback, forwarderPort), forwarder.CpuSeconds, size, seconds, window);
+            await MeasureForwarderAsync(report, "forwarder", [], size, seconds, window);
+            await MeasureForwarderAsync(report, "batched", ["--batched"], size, seconds, window);
         }
 
         if (runningRelay is not null)
@@ -84,29 +83,49 @@ public static class NativeUdpScenario
         return report;
     }
 
-    /// <summary>Relay against forwarder, for the figures both paths have.</summary>
+    private static async Task MeasureForwarderAsync(RunReport report, string name, string[] arguments, int size, double seconds, int window)
+    {
+        var port = ChildProcess.FreePort(ProtocolType.Udp);
+        await using var forwarder = ChildProcess.StartSelf(["udp-forwarder", "--listen", $"127.0.0.1:{port}", .. arguments]);
+        await forwarder.WaitForLineAsync("forwarding", TimeSpan.FromSeconds(30));
+        await MeasureAsync(report, name, new IPEndPoint(IPAddress.Loopback, port), forwarder.CpuSeconds, size, seconds, window);
+    }
+
+    /// <summary>Relay against each forwarder, for the figures both paths have.</summary>
     private static void AddRatios(RunReport report)
     {
         var figures = report.Figures;
-        if (figures.TryGetValue("native_udp_forwarder_dgram_per_s", out var forwarderRate))
+        foreach (var baseline in (string[])["forwarder", "batched"])
         {
-            report.Add("native_udp_relay_to_forwarder_ratio", figures["native_udp_relay_dgram_per_s"] / forwarderRate);
-        }
+            if (figures.TryGetValue($"native_udp_{baseline}_dgram_per_s", out var baselineRate))
+            {
+                report.Add($"native_udp_relay_to_{baseline}_ratio", figures["native_udp_relay_dgram_per_s"] / baselineRate);
+            }
 
-        if (figures.TryGetValue("native_udp_relay_cpu_us_per_dgram", out var relayCpu)
-            && figures.TryGetValue("native_udp_forwarder_cpu_us_per_dgram", out var forwarderCpu))
-        {
-            report.Add("native_udp_relay_to_forwarder_cpu_ratio", relayCpu / forwarderCpu);
+            if (figures.TryGetValue("native_udp_relay_cpu_us_per_dgram", out var relayCpu)
+                && figures.TryGetValue($"native_udp_{baseline}_cpu_us_per_dgram", out var baselineCpu))
+            {
+                report.Add($"native_udp_relay_to_{baseline}_cpu_ratio", relayCpu / baselineCpu);
+            }
         }
     }
 
-    /// <summary>A forwarder with no session logic: the first two source addresses are the two ends.</summary>
+    /// <summary>
+    /// A forwarder with no session logic: the first two source addresses are the two ends. One <c>recvfrom</c> and one
+    /// <c>sendto</c> per datagram, or with <c>--batched</c> the batched floor (<see cref="BatchedUdpForwarder"/>).
+    /// </summary>
     public static int RunForwarder(Options options)
     {
+        var listen = options.EndPoint("listen") ?? throw new ArgumentException("--listen ADDR is required");
+        if (options.Has("batched"))
+        {
+            return BatchedUdpForwarder.Run(listen, at => Console.Error.WriteLine($"forwarding (batched) on {at}"), CancellationToken.None);
+        }
+
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         socket.ReceiveBufferSize = 32 * 1024 * 1024;
         socket.SendBufferSize = 32 * 1024 * 1024;
-        socket.Bind(options.EndPoint("listen") ?? throw new ArgumentException("--listen ADDR is required"));
+        socket.Bind(listen);
         Console.Error.WriteLine($"forwarding on {socket.LocalEndPoint}");
         var buffer = new byte[65536];
         EndPoint any = new IPEndPoint(IPAddress.Any, 0);
