@@ -91,6 +91,7 @@ internal static class Help
           --stream-opens 2000 --stream-seconds 10              streams
           --rates 5000,20000,50000,max --dgram-seconds 5 --payload 1316
           --handshakes 500 --handshake-seconds 5 --concurrency 16
+          --idle-edges 200       binds: idle edges (one ping each) connected first, for the relay's RSS per edge
           --tunnels 1000         binds: tunnels bound by two edges
           --stalled-pairs 20 (attack 200) --streams 8 --seconds 10 --settle-seconds 20 --solo-seconds 5
           --datagrams --dgram-seconds 5   stalled: max-rate datagrams into the stalled tunnels once the streams

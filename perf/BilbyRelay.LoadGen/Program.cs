@@ -135,6 +135,7 @@ namespace BilbyRelay.LoadGen
                 if (scenarios.Contains("binds") && relayPid is { } bindPid)
                 {
                     Console.Error.WriteLine("binds");
+                    await Scenarios.IdleEdgesAsync(target, report, bindPid, options.Int("idle-edges", 200));
                     await Scenarios.BindsAsync(target, report, bindPid, options.Int("tunnels", 1000));
                 }
 

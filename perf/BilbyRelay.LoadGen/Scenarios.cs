@@ -414,6 +414,54 @@ public static class Scenarios
     // ---------------------------------------------------------------- binds (relay only)
 
     /// <summary>
+    /// The relay's resident memory per idle edge: <paramref name="edges"/> edges connect, each says one ping on its
+    /// control stream and waits for the pong (so the relay holds the connection and its control stream), then all stay
+    /// idle while the relay's RSS is read; they leave before the binds.
+    /// </summary>
+    public static async Task IdleEdgesAsync(IPEndPoint relay, RunReport report, int relayPid, int edges)
+    {
+        const int connectingAtOnce = 50;
+        var rssBefore = ProcStats.Memory(relayPid).RssMiB;
+        var connected = new List<SimulatedEdge>(edges);
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            for (var first = 0; first < edges; first += connectingAtOnce)
+            {
+                var group = Enumerable.Range(0, Math.Min(connectingAtOnce, edges - first)).Select(_ => ConnectIdleEdgeAsync(relay, connected, cts.Token));
+                await Task.WhenAll(group).ConfigureAwait(false);
+            }
+
+            // Let the relay's loops settle (timers, freed handshake state) before reading its memory.
+            await Task.Delay(300).ConfigureAwait(false);
+            var rssAfter = ProcStats.Memory(relayPid).RssMiB;
+            report.Add("relay_rss_per_idle_edge_KiB", (rssAfter - rssBefore) * 1024 / edges);
+            report.Add("relay_rss_with_idle_edges_MiB", rssAfter);
+            Console.Error.WriteLine($"  idle edges: {edges} connected, relay RSS {rssBefore:0.0} -> {rssAfter:0.0} MiB");
+        }
+        finally
+        {
+            await Task.WhenAll(connected.Select(edge => edge.DisposeAsync().AsTask())).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task ConnectIdleEdgeAsync(IPEndPoint relay, List<SimulatedEdge> connected, CancellationToken ct)
+    {
+        var edge = await SimulatedEdge.ConnectAsync(relay, ct: ct).ConfigureAwait(false);
+        lock (connected)
+        {
+            connected.Add(edge);
+        }
+
+        await edge.PingAsync(ct).ConfigureAwait(false);
+        var reply = await edge.ReceiveControlAsync(ct).ConfigureAwait(false);
+        if (reply.Type != "pong")
+        {
+            throw new InvalidOperationException($"idle edges: expected a pong, got {reply}");
+        }
+    }
+
+    /// <summary>
     /// Two fresh edges bind <paramref name="tunnels"/> tunnels, one as ingress and one as egress, all at once; the clock
     /// stops when both have seen every tunnel_ready. Also the relay's resident memory per bound tunnel.
     /// </summary>
