@@ -55,11 +55,15 @@ internal static class NativeUdpLog
         }
     }
 
+    /// <summary>
+    /// A rejection whose event the rate limit held back: it is still logged, at warning level like every rejection
+    /// (§5.4), so the log has each one while the event queue is protected from a spoofed flood.
+    /// </summary>
     public static void RejectionSuppressed(Logger logger, string message, TunnelId tunnelId, in UdpPeerAddress source)
     {
-        if (logger.IsEnabled(LogLevel.Debug))
+        if (logger.IsEnabled(LogLevel.Warning))
         {
-            logger.Log(LogLevel.Debug, 3206, nameof(RejectionSuppressed), $"{message} (tunnel {tunnelId}, from {source}; event held back by the rate limit)");
+            logger.Log(LogLevel.Warning, 3206, nameof(RejectionSuppressed), $"{message} (tunnel {tunnelId}, from {source}; event held back by the rate limit)");
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using BilbyRelay.Core.Diagnostics;
 using BilbyRelay.Core.Events;
 using BilbyRelay.Core.NativeUdp;
 using static BilbyRelay.Core.Tests.NativeUdp.NativeUdpHarness;
@@ -117,6 +118,11 @@ public sealed class ForwardingTests
         Assert.Equal(2, first.Count);
         Assert.All(first, e => Assert.False(Details(e).TryGetProperty("suppressed", out _)));
         Assert.Equal(6, h.Metrics.GetRejections(NativeUdpRejectReason.SlotHeld));
+
+        // The rate limit holds events back, not the log: every rejection is logged at warning level (§5.4).
+        var rejections = h.Log.Entries.Where(e => e.Message.Contains(EventMessages.NativeUdpSlotHeld, StringComparison.Ordinal)).ToList();
+        Assert.Equal(6, rejections.Count);
+        Assert.All(rejections, e => Assert.Equal(LogLevel.Warning, e.Level));
 
         h.Clock.Advance(TimeSpan.FromSeconds(10));
         h.Send(Media(Tunnel), "127.0.0.2:5000");

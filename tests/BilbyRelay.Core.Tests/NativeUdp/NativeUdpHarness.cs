@@ -15,14 +15,17 @@ internal sealed class NativeUdpHarness
 
     public NativeUdpHarness(int maxSessionsPerIp = 64, int maxSessions = 100_000, bool requireBindAuth = false)
     {
-        Events = new EventQueue(1024, Clock, Logger.Null);
+        Events = new EventQueue(1024, Clock, new Logger(Log, "events", Clock));
         Tokens = new BindTokenStore(requireBindAuth);
         Relay = new NativeUdpRelay(
             new NativeUdpOptions { MaxSessionsPerIp = maxSessionsPerIp, MaxSessions = maxSessions, Time = Clock },
             Tokens,
             Events,
-            Logger.Null);
+            new Logger(Log, "native-udp", Clock));
     }
+
+    /// <summary>What the relay and its event queue logged.</summary>
+    public Fakes.ListLogSink Log { get; } = new();
 
     public ManualTimeProvider Clock { get; } = new();
 
