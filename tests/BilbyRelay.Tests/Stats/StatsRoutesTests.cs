@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using BilbyRelay.Core.NativeUdp;
 using BilbyRelay.Stats;
 using Xunit;
 
@@ -215,6 +216,7 @@ public sealed class StatsRoutesTests
     [InlineData("/api/v1/tunnels")]
     [InlineData("/api/v1/edges")]
     [InlineData("/api/v1/stats")]
+    [InlineData("/api/v1/udp-sessions")]
     public async Task ProtectedRoute_WithoutToken_Returns401WithChallenge(string path)
     {
         await using StatsTestServer server = await StatsTestServer.StartAsync(StatsTestServer.WithToken);
@@ -233,6 +235,7 @@ public sealed class StatsRoutesTests
     [InlineData("/api/v1/tunnels")]
     [InlineData("/api/v1/edges")]
     [InlineData("/api/v1/stats")]
+    [InlineData("/api/v1/udp-sessions")]
     public async Task ProtectedRoute_WithWrongToken_Returns401(string path)
     {
         await using StatsTestServer server = await StatsTestServer.StartAsync(StatsTestServer.WithToken);
@@ -248,6 +251,7 @@ public sealed class StatsRoutesTests
     [InlineData("/api/v1/tunnels")]
     [InlineData("/api/v1/edges")]
     [InlineData("/api/v1/stats")]
+    [InlineData("/api/v1/udp-sessions")]
     public async Task ProtectedRoute_WithToken_Returns200(string path)
     {
         await using StatsTestServer server = await StatsTestServer.StartAsync(StatsTestServer.WithToken);
@@ -338,6 +342,47 @@ public sealed class StatsRoutesTests
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Empty(server.Source.DeleteRequests);
+    }
+
+    [Fact]
+    public async Task DeleteUdpSession_WithoutConfiguredToken_Returns403AndKeepsTheSession()
+    {
+        await using StatsTestServer server = await StatsTestServer.StartAsync();
+        var session = AddUdpSession(server.Source);
+        using HttpClient client = server.CreateClient();
+
+        using HttpResponseMessage response = await client.DeleteAsync($"/api/v1/udp-sessions/{session}");
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Contains("api_token", body.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.True(server.Source.UdpSessions.ContainsKey(session));
+    }
+
+    [Fact]
+    public async Task DeleteUdpSession_WrongToken_Returns401AndKeepsTheSession()
+    {
+        await using StatsTestServer server = await StatsTestServer.StartAsync(StatsTestServer.WithToken);
+        var session = AddUdpSession(server.Source);
+        using HttpClient client = server.CreateClient(bearerToken: "guess");
+
+        using HttpResponseMessage response = await client.DeleteAsync($"/api/v1/udp-sessions/{session}");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.True(server.Source.UdpSessions.ContainsKey(session));
+    }
+
+    private static Guid AddUdpSession(FakeStatsSource source)
+    {
+        var id = Guid.NewGuid();
+        source.UdpSessions[id] = new NativeUdpSessionInfo
+        {
+            TunnelId = BilbyRelay.Core.Tunnels.TunnelId.FromGuid(id),
+            Status = "active",
+            IngressAddr = "192.0.2.1:5000",
+            EgressAddr = "192.0.2.2:6000",
+        };
+        return id;
     }
 
     [Theory]
