@@ -98,12 +98,13 @@ public static class ConfigValidator
                 "the manager is enabled but neither registration_token nor node_id/node_secret is set");
         }
 
-        // Not an error: a missing opt-in must not take the data plane down. The manager link refuses
-        // every attempt instead, and says why in its log and in /health.
+        // Not an error: a missing opt-in must not take the data plane down. The manager link verifies the
+        // certificate as usual instead, refuses a manager whose certificate does not verify, and says why in its
+        // log and in /health.
         if (manager.AcceptSelfSignedCert && manager.CertFingerprint is null && environment.GetValueOrDefault(AllowInsecureVariable) != "1")
         {
             diagnostics.Warning(whereSet("manager.accept_self_signed_cert"), "manager.accept_self_signed_cert",
-                $"is true but {AllowInsecureVariable}=1 is not set in the environment; the relay serves edges but will not connect to the manager");
+                $"is true but {AllowInsecureVariable}=1 is not set in the environment; the relay serves edges but will not connect to a manager whose certificate it cannot verify");
         }
     }
 }

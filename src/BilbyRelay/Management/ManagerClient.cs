@@ -68,9 +68,6 @@ internal sealed class ManagerClient : IAsyncDisposable
         _credentials = new ManagerCredentials(options, credentialStore, sink, log);
         _commands = new ManagerCommandHandler(relay, _credentials, _time, log);
         _disconnectedSince = _time.GetTimestamp();
-
-        // Known before the first attempt, so /health says why from the moment the relay starts.
-        _lastFailure = ManagerCertificatePolicy.StandingRefusal(options, _environment);
     }
 
     public ManagerLinkCounters Counters { get; } = new();

@@ -27,14 +27,21 @@ public sealed class ManagerCertificatePolicyTests
         return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
     }
 
-    [Fact]
-    public void Create_SelfSignedWithoutEnvironmentFlag_RefusedWithDocumentedMessage()
+    [Theory]
+    [InlineData(null)]
+    [InlineData("true")]
+    public void Validate_SelfSignedWithoutEnvironmentFlag_VerifiesAsUsual_AndNamesTheVariableWhenItCannot(string? flag)
     {
-        var error = Assert.Throws<ManagerConnectException>(() => ManagerCertificatePolicy.Create(Options(acceptSelfSigned: true), NoEnvironment));
+        using var certificate = CreateCertificate();
+        var policy = ManagerCertificatePolicy.Create(Options(acceptSelfSigned: true), name => name == "BILBYCAST_ALLOW_INSECURE" ? flag : null);
 
-        Assert.Equal("accept_self_signed_cert requires BILBYCAST_ALLOW_INSECURE=1 in the environment", error.Message);
-        Assert.Throws<ManagerConnectException>(() => ManagerCertificatePolicy.Create(
-            Options(acceptSelfSigned: true), name => name == "BILBYCAST_ALLOW_INSECURE" ? "true" : null));
+        // A certificate the system trusts is accepted: the missing opt-in only matters for one it cannot verify.
+        Assert.True(policy.Validate(certificate, SslPolicyErrors.None));
+        Assert.Null(policy.Rejection);
+
+        Assert.False(policy.Validate(certificate, SslPolicyErrors.RemoteCertificateChainErrors));
+        Assert.StartsWith("accept_self_signed_cert requires BILBYCAST_ALLOW_INSECURE=1 in the environment", policy.Rejection, StringComparison.Ordinal);
+        Assert.Contains("RemoteCertificateChainErrors", policy.Rejection, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -9,9 +9,11 @@ namespace BilbyRelay.Management;
 /// <list type="number">
 /// <item><c>cert_fingerprint</c> set → the leaf's SHA-256 must match; on a match the certificate is
 /// accepted even if self-signed (the pin is the trust anchor); a mismatch aborts.</item>
-/// <item><c>accept_self_signed_cert</c> → any certificate, but only with BILBYCAST_ALLOW_INSECURE=1 in
-/// the environment; without it <see cref="Create"/> refuses before any connection is made.</item>
-/// <item>otherwise → the system CA store and host name check (no policy errors allowed).</item>
+/// <item><c>accept_self_signed_cert</c> with BILBYCAST_ALLOW_INSECURE=1 in the environment → any certificate.</item>
+/// <item>otherwise → the system CA store and host name check (no policy errors allowed). With
+/// <c>accept_self_signed_cert</c> but without the variable this still applies: a manager whose certificate verifies
+/// is connected to as usual, and one whose certificate does not is refused with a reason naming the variable, so
+/// the operator learns what the setting is missing.</item>
 /// </list>
 /// One instance per attempt: <see cref="Rejection"/> explains a refusal to the caller.
 /// </summary>
@@ -24,34 +26,23 @@ internal sealed class ManagerCertificatePolicy
 
     private readonly string? _fingerprint;
     private readonly bool _acceptAny;
+    private readonly bool _insecureNotAllowed;
 
-    private ManagerCertificatePolicy(string? fingerprint, bool acceptAny)
+    private ManagerCertificatePolicy(string? fingerprint, bool acceptAny, bool insecureNotAllowed)
     {
         _fingerprint = fingerprint;
         _acceptAny = acceptAny;
+        _insecureNotAllowed = insecureNotAllowed;
     }
 
     /// <summary>Why the last certificate was refused, or null.</summary>
     public string? Rejection { get; private set; }
 
-    /// <summary>True when the default system validation applies (no callback needed).</summary>
-    public bool UsesSystemValidation => _fingerprint is null && !_acceptAny;
-
-    /// <summary>Why no attempt can be made with these options in this environment, or null when attempts may proceed.</summary>
-    public static string? StandingRefusal(ManagerOptions options, Func<string, string?> environment) =>
-        options.CertFingerprint is null && options.AcceptSelfSignedCert && environment(InsecureEnvironmentVariable) != "1"
-            ? InsecureRefusedMessage
-            : null;
-
-    /// <summary>Builds the policy; throws <see cref="ManagerConnectException"/> for an unpermitted insecure setting.</summary>
     public static ManagerCertificatePolicy Create(ManagerOptions options, Func<string, string?> environment)
     {
-        if (StandingRefusal(options, environment) is { } refusal)
-        {
-            throw new ManagerConnectException(refusal);
-        }
-
-        return new ManagerCertificatePolicy(options.CertFingerprint, options.AcceptSelfSignedCert && environment(InsecureEnvironmentVariable) == "1");
+        var insecure = options.CertFingerprint is null && options.AcceptSelfSignedCert;
+        var allowed = environment(InsecureEnvironmentVariable) == "1";
+        return new ManagerCertificatePolicy(options.CertFingerprint, insecure && allowed, insecure && !allowed);
     }
 
     public bool Validate(X509Certificate? certificate, SslPolicyErrors errors)
@@ -81,7 +72,9 @@ internal sealed class ManagerCertificatePolicy
 
         if (errors != SslPolicyErrors.None)
         {
-            Rejection = $"certificate not trusted ({errors})";
+            Rejection = _insecureNotAllowed
+                ? $"{InsecureRefusedMessage}: the manager's certificate cannot be verified ({errors})"
+                : $"certificate not trusted ({errors})";
             return false;
         }
 
