@@ -45,6 +45,16 @@ public sealed class ManualTimeProvider : TimeProvider
     }
 
     /// <summary>
+    /// Moves the clock backwards without firing anything: what a monotonic clock should never do, for code that must
+    /// still behave when it does.
+    /// </summary>
+    public void StepBackward(TimeSpan by)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(by, TimeSpan.Zero);
+        Interlocked.Add(ref _ticks, -by.Ticks);
+    }
+
+    /// <summary>
     /// Whether a running timer repeats every <paramref name="period"/> (a <see cref="PeriodicTimer"/>'s, for one), so a
     /// test can wait for the code under test to start its timer before moving the clock.
     /// </summary>

@@ -31,6 +31,22 @@ public sealed class HoldDownTests
     }
 
     [Fact]
+    public void Rule2_AStampInTheFuture_CountsAsProtected()
+    {
+        var h = Paired();
+        h.Clock.Advance(TimeSpan.FromSeconds(20));
+        h.Send(Media(Tunnel), "127.0.0.2:5000");
+
+        // The clock goes back 15 s: the stamp now lies in the future.
+        h.Clock.StepBackward(TimeSpan.FromSeconds(15));
+        Assert.Null(h.Register(Tunnel, "egress", "127.0.0.9:5000"));
+
+        // 12 s after the stamp, counted on the clock as it now runs, the slot is free.
+        h.Clock.Advance(TimeSpan.FromSeconds(27));
+        Assert.NotNull(h.Register(Tunnel, "egress", "127.0.0.9:5000"));
+    }
+
+    [Fact]
     public void Rule3_RegistersNeverSetTheStamp()
     {
         var h = Paired();

@@ -244,6 +244,33 @@ public sealed class RegisterProcessingTests
     }
 
     [Fact]
+    public void TheStepsRunInOrder_ARegisterFailingTwoIsRefusedByTheEarlierOne()
+    {
+        // Steps 2 and 3: an unroutable source for a tunnel it may not bind.
+        var unroutable = new NativeUdpHarness(requireBindAuth: true);
+        Assert.Null(unroutable.Register(Tunnel, "egress", "0.0.0.0:5000"));
+        Assert.Equal(1, unroutable.Metrics.GetRejections(NativeUdpRejectReason.UnroutableSource));
+        Assert.Equal(0, unroutable.Metrics.GetRejections(NativeUdpRejectReason.InvalidToken));
+
+        // Steps 3 and 4: an IP at its session cap registers a tunnel it may not bind.
+        var capped = new NativeUdpHarness(maxSessionsPerIp: 1, requireBindAuth: true);
+        capped.Tokens.Authorize(TunnelId.FromGuid(Tunnel), "in", "out");
+        Assert.NotNull(capped.Register(Tunnel, "ingress", "127.0.0.2:5000", token: "in"));
+        Assert.Null(capped.Register(Guid.NewGuid(), "ingress", "127.0.0.2:5001"));
+        Assert.Equal(1, capped.Metrics.GetRejections(NativeUdpRejectReason.InvalidToken));
+        Assert.Equal(0, capped.Metrics.GetRejections(NativeUdpRejectReason.PerIpCap));
+
+        // Steps 5 and 6: another IP, for a protected slot, that is exactly the opposite slot's address.
+        var paired = new NativeUdpHarness();
+        paired.Register(Tunnel, "egress", "127.0.0.2:5000");
+        paired.Register(Tunnel, "ingress", "127.0.0.3:6000");
+        paired.Send(Media(Tunnel), "127.0.0.2:5000");
+        Assert.Null(paired.Register(Tunnel, "egress", "127.0.0.3:6000"));
+        Assert.Equal(1, paired.Metrics.GetRejections(NativeUdpRejectReason.BothSlotsSameAddress));
+        Assert.Equal(0, paired.Metrics.GetRejections(NativeUdpRejectReason.SlotHeld));
+    }
+
+    [Fact]
     public void RejectedRegister_ChangesNothing_NotEvenLiveness()
     {
         var h = new NativeUdpHarness();
