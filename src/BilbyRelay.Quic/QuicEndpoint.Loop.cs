@@ -75,6 +75,17 @@ internal sealed unsafe partial class QuicEndpoint
     /// Reads and processes datagrams, for at most <see cref="MaxReceiveBatchesPerTurn"/> batches and
     /// <see cref="ReceiveTurnNanoseconds"/>; returns true when it stopped with more possibly waiting.
     /// </summary>
+    private void CommitSplices()
+    {
+        // Index loop: a commit may queue nothing new, but keeps the list's order.
+        for (var i = 0; i < _spliceCommits.Count; i++)
+        {
+            _spliceCommits[i].CommitSplicedBytes();
+        }
+
+        _spliceCommits.Clear();
+    }
+
     private bool ReceiveAvailable(ulong now)
     {
         for (var turn = 0; turn < MaxReceiveBatchesPerTurn; turn++)
@@ -230,6 +241,7 @@ internal sealed unsafe partial class QuicEndpoint
 
     private void FlushDirty(ulong now)
     {
+        CommitSplices();
         // Index loop: flushing may mark further connections dirty (never the list being iterated backwards).
         var flushed = 0;
         for (var i = 0; i < _dirty.Count && !_pendingSend.IsPending; i++, flushed++)

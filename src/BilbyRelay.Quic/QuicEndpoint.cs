@@ -47,6 +47,9 @@ internal sealed unsafe partial class QuicEndpoint
     private readonly HashSet<QuicConnection> _connections = [];
     private readonly PriorityQueue<QuicConnection, ulong> _timers = new();
     private readonly List<QuicConnection> _dirty = [];
+
+    // Splice sources that copied bytes into a target's output this turn (QueueSpliceCommit).
+    private readonly List<QuicStream> _spliceCommits = [];
     private readonly PendingSend _pendingSend = new();
 
     // Connections whose flow-control credit is below their full window because the memory budget is short;
@@ -292,6 +295,9 @@ internal sealed unsafe partial class QuicEndpoint
     internal void QueueCreditTopUp(QuicConnection connection) => _creditShort.Add(connection);
 
     /// <summary>Marks a connection as having something to write; flushed at the end of the loop turn.</summary>
+    /// <summary>Loop thread: <paramref name="source"/> moved spliced bytes this turn; they are committed before packets are written.</summary>
+    internal void QueueSpliceCommit(QuicStream source) => _spliceCommits.Add(source);
+
     internal void MarkDirty(QuicConnection connection)
     {
         if (!connection.IsDirty)

@@ -9,6 +9,9 @@ namespace BilbyRelay.Quic;
 /// input pipe or thread pool in between. Stream credit goes back to this stream's peer as soon as the target has
 /// room under its send-buffer and unsent limits, and otherwise once the target is down to half of them, so a slow
 /// receiver slows the sender end to end while what the relay holds stays bounded by those limits plus one window.
+/// The chunks of one loop turn are copied into the target's output memory one after the other and committed together
+/// (<see cref="CommitSplicedBytes"/>) before the loop writes packets: one pipe commit, one wake-up and one credit
+/// update per turn instead of per STREAM frame.
 /// </summary>
 /// <remarks>
 /// Threading: the source's loop writes the target's output pipe (the target's loop reads it); when the two streams
@@ -31,6 +34,12 @@ public sealed partial class QuicStream
 
     // loop: stream credit for bytes moved into a target that had no room, returned once it has.
     private long _spliceCreditOwed;
+
+    // loop: the target output memory this turn's chunks are copied into, and how much of it they filled; committed
+    // to the target's pipe by CommitSplicedBytes. Only this loop writes the target's output while the splice runs.
+    private Memory<byte> _spliceUncommittedMemory;
+    private int _spliceUncommitted;
+    private bool _spliceCommitQueued;
 
     // On a target: the stream whose loop writes into this output while a splice runs.
     private volatile QuicStream? _spliceSource;
@@ -136,6 +145,7 @@ public sealed partial class QuicStream
         }
 
         reader.AdvanceTo(buffer.End);
+        CommitUncommitted();
         if (result.IsCompleted)
         {
             FinishSplice();
@@ -166,19 +176,65 @@ public sealed partial class QuicStream
         return true;
     }
 
-    /// <summary>Loop thread: one chunk into the target's output, and its stream credit back now or once the target has room.</summary>
+    /// <summary>
+    /// Loop thread: copies one chunk into the target's output memory, to be committed with the rest of this turn's
+    /// chunks; the loop is asked to commit before it writes packets.
+    /// </summary>
     private void MoveToTarget(ReadOnlySpan<byte> data)
     {
-        var target = _spliceTarget!;
-        target.AcceptSplicedBytes(data);
-        _spliceMoved!(data.Length);
-        if (_spliceCreditOwed == 0 && target.HasRoom(halfLimits: false))
+        while (!data.IsEmpty)
         {
-            _connection.ExtendStreamCredit(this, data.Length);
+            if (_spliceUncommitted == _spliceUncommittedMemory.Length)
+            {
+                CommitUncommitted();
+                _spliceUncommittedMemory = _spliceTarget!._sendPipe.Writer.GetMemory();
+            }
+
+            var room = _spliceUncommittedMemory.Span[_spliceUncommitted..];
+            var part = Math.Min(room.Length, data.Length);
+            data[..part].CopyTo(room);
+            _spliceUncommitted += part;
+            data = data[part..];
+        }
+
+        if (!_spliceCommitQueued)
+        {
+            _spliceCommitQueued = true;
+            _connection.Endpoint.QueueSpliceCommit(this);
+        }
+    }
+
+    /// <summary>Loop thread, at the end of the turn that moved bytes: commits them (see <see cref="CommitUncommitted"/>).</summary>
+    internal void CommitSplicedBytes()
+    {
+        _spliceCommitQueued = false;
+        CommitUncommitted();
+    }
+
+    /// <summary>
+    /// Loop thread: commits the chunks copied since the last commit to the target's output (which the target's loop
+    /// then sends) and returns their stream credit now if the target has room, or once it has.
+    /// </summary>
+    private void CommitUncommitted()
+    {
+        var bytes = _spliceUncommitted;
+        if (bytes == 0)
+        {
             return;
         }
 
-        _spliceCreditOwed += data.Length;
+        _spliceUncommitted = 0;
+        _spliceUncommittedMemory = default;
+        var target = _spliceTarget!;
+        target.AcceptSplicedBytes(bytes);
+        _spliceMoved!(bytes);
+        if (_spliceCreditOwed == 0 && target.HasRoom(halfLimits: false))
+        {
+            _connection.ExtendStreamCredit(this, bytes);
+            return;
+        }
+
+        _spliceCreditOwed += bytes;
         ReturnOwedCreditWhenRoom();
     }
 
@@ -200,6 +256,7 @@ public sealed partial class QuicStream
     /// <summary>Loop thread: the source's FIN: complete the target's output (FIN) once everything before it is in.</summary>
     private void FinishSplice()
     {
+        CommitUncommitted();
         var target = _spliceTarget!;
         target._sendPipe.Writer.Complete();
         target.OnSplicedOutput();
@@ -218,9 +275,14 @@ public sealed partial class QuicStream
         }
     }
 
-    /// <summary>Loop thread: received bytes go to the input pipe again; whoever started the splice learns how it ended.</summary>
+    /// <summary>
+    /// Loop thread: received bytes go to the input pipe again; whoever started the splice learns how it ended. Bytes
+    /// moved but not committed yet are committed first, which also ends the write the target's pipe has open for
+    /// them (nothing else completes that writer while the splice runs; a target that can send nothing more drops them).
+    /// </summary>
     private void EndSplice(QuicSpliceEnd end)
     {
+        CommitUncommitted();
         _spliceActive = false;
         if (_spliceTarget is { } target)
         {
@@ -233,12 +295,12 @@ public sealed partial class QuicStream
         _spliceEnd!.TrySetResult(end);
     }
 
-    /// <summary>Target, on the source's loop thread: the source's bytes, committed to the output like a flush.</summary>
-    private void AcceptSplicedBytes(ReadOnlySpan<byte> data)
+    /// <summary>Target, on the source's loop thread: <paramref name="bytes"/> the source copied into the output memory, committed like a flush.</summary>
+    private void AcceptSplicedBytes(int bytes)
     {
         var writer = _sendPipe.Writer;
-        OnOutputCommitting(data.Length);
-        writer.Write(data);
+        OnOutputCommitting(bytes);
+        writer.Advance(bytes);
 
         // The send pipe never pauses, so the flush completes at once.
         writer.FlushAsync().GetAwaiter().GetResult();
