@@ -40,6 +40,9 @@ public sealed unsafe partial class QuicConnection
     // Set by any thread when bytes held for this peer were released while it waited for credit.
     private int _creditRetryRequested;
 
+    // loop: stream data arrived this turn; the window is topped up once before packets are written.
+    private bool _creditTopUpDeferred;
+
     /// <summary>Receive window of the whole connection advertised in the transport parameters.</summary>
     private long InitialConnectionCredit => Math.Min(_settings.ConnectionReceiveWindow, CreditFloor);
 
@@ -71,7 +74,19 @@ public sealed unsafe partial class QuicConnection
             _creditEpochStart = now;
         }
 
-        TopUpCredit();
+        // Every STREAM frame of a turn takes credit; one top-up before the turn's packets (WritePackets) grants it
+        // back with one budget reservation and one MAX_DATA update, which no earlier packet could have carried anyway.
+        _creditTopUpDeferred = true;
+    }
+
+    /// <summary>Loop thread, before writing packets: the top-up that stream data received this turn asked for.</summary>
+    private void TopUpDeferredCredit()
+    {
+        if (_creditTopUpDeferred)
+        {
+            _creditTopUpDeferred = false;
+            TopUpCredit();
+        }
     }
 
     /// <summary>Loop thread: grants connection credit up to the target window, as far as the budget allows.</summary>

@@ -32,6 +32,7 @@ public sealed unsafe partial class QuicConnection
             return;
         }
 
+        TopUpDeferredCredit();
         var maxUdp = (int)Ngtcp2.ngtcp2_conn_get_path_max_tx_udp_payload_size(NativeConnection);
         if (maxUdp != _datagramSizePathLimit && _handshakeCompleted)
         {
