@@ -7,13 +7,20 @@ namespace BilbyRelay.Tests.Common;
 public static class CProgram
 {
     /// <summary>Compiles <paramref name="source"/> into <paramref name="directory"/> and returns the executable's path; fails the test with the compiler's messages.</summary>
-    public static string Compile(string source, string directory, string name)
+    public static string Compile(string source, string directory, string name) =>
+        Build(source, directory, name, name, []);
+
+    /// <summary>Compiles <paramref name="source"/> into a shared library (for <c>LD_PRELOAD</c>) and returns its path.</summary>
+    public static string CompileSharedLibrary(string source, string directory, string name) =>
+        Build(source, directory, name, name + ".so", ["-shared", "-fPIC"]);
+
+    private static string Build(string source, string directory, string name, string fileName, string[] options)
     {
         var sourcePath = Path.Combine(directory, name + ".c");
-        var executable = Path.Combine(directory, name);
+        var executable = Path.Combine(directory, fileName);
         File.WriteAllText(sourcePath, source);
         var start = new ProcessStartInfo("cc") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in (string[])["-Wall", "-Werror", "-o", executable, sourcePath])
+        foreach (var argument in (string[])["-Wall", "-Werror", .. options, "-o", executable, sourcePath])
         {
             start.ArgumentList.Add(argument);
         }

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using BilbyRelay.EdgeSimulator;
 using BilbyRelay.FunctionalTests.Infrastructure;
+using BilbyRelay.Tests.Common;
 
 namespace BilbyRelay.FunctionalTests.NativeUdp;
 
@@ -52,6 +53,31 @@ public sealed partial class PublishedBinaryNativeUdpTests
         Assert.Equal(media, await ingress.ReceiveAsync());
     }
 
-    [GeneratedRegex(@"native UDP relay listening on (?<addr>\S+);")]
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task PublishedBinary_SmallSocketBuffers_AreReadBackAndWarnedAbout()
+    {
+        // A host that grants 64 KiB of socket buffer and no CAP_NET_ADMIN, through an LD_PRELOAD library.
+        using var directory = new TempFilesDirectory();
+        var source = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Infrastructure", "small-socket-buffers.c"));
+        var library = CProgram.CompileSharedLibrary(source, directory.Path, "small-socket-buffers");
+        var launcher = directory.WriteFile("launch", $"#!/bin/sh\nLD_PRELOAD={library} exec \"$@\"\n");
+        File.SetUnixFileMode(launcher, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+
+        await using var relay = await PublishedRelay.StartThroughAsync(launcher);
+        var listening = ListeningLine().Match(await relay.WaitForLogLineAsync(line => ListeningLine().IsMatch(line)));
+        var plane = listening.Groups["addr"].Value;
+
+        // The kernel reports twice the 64 KiB it granted; the relay says so and how to raise it, and keeps serving.
+        var warning = await relay.WaitForLogLineAsync(line => line.Contains("granted only", StringComparison.Ordinal));
+        Assert.Contains($"native UDP relay on {plane}: the kernel granted only 131072 bytes", warning, StringComparison.Ordinal);
+        Assert.Contains("net.core.rmem_max", warning, StringComparison.Ordinal);
+        Assert.Contains("receive 131072 bytes, send 131072 bytes", listening.Value, StringComparison.Ordinal);
+        var metrics = await Http.GetStringAsync(new Uri($"http://{relay.ApiEndpoint}/metrics"), TestTimeouts.Token());
+        Assert.Contains($"bilbycast_relay_udp_socket_buffer_bytes{{addr=\"{plane}\",dir=\"receive\"}} 131072", metrics, StringComparison.Ordinal);
+        Assert.False(relay.HasExited, $"the relay exited; its log:\n{relay.Log}");
+    }
+
+    [GeneratedRegex(@"native UDP relay listening on (?<addr>\S+);.*")]
     private static partial Regex ListeningLine();
 }
