@@ -24,8 +24,17 @@ public readonly record struct EdgeMessageParseResult(EdgeMessageParseStatus Stat
 /// allocating), then deserialize the matching record with the source-generated context. Unknown
 /// fields are ignored, as newer edges may add some.
 /// </summary>
+/// <remarks>
+/// A frame that spans several pipe segments is copied into one pooled buffer and parsed from there.
+/// Utf8JsonReader's multi-segment path throws <see cref="IndexOutOfRangeException"/> instead of
+/// <see cref="JsonException"/> for a literal cut short at the end of the input (<c>t</c> split as
+/// <c>"t" + ""</c>), which would end an edge's control stream over a frame that is merely malformed; frames
+/// are bounded by the control frame cap, so the copy is small.
+/// </remarks>
 public static class EdgeMessageParser
 {
+    private delegate T SpanParser<T>(ReadOnlySpan<byte> json);
+
     private enum MessageKind
     {
         Unknown,
@@ -36,7 +45,9 @@ public static class EdgeMessageParser
         Ping,
     }
 
-    public static EdgeMessageParseResult Parse(ReadOnlySequence<byte> json)
+    public static EdgeMessageParseResult Parse(ReadOnlySequence<byte> json) => Contiguous(json, static span => Parse(span));
+
+    private static EdgeMessageParseResult Parse(ReadOnlySpan<byte> json)
     {
         try
         {
@@ -67,7 +78,10 @@ public static class EdgeMessageParser
     }
 
     /// <summary>Parses a data-stream header; null when it is not valid JSON, lacks a UUID, or is not <c>tcp</c>.</summary>
-    public static DataStreamHeader? ParseDataStreamHeader(ReadOnlySequence<byte> json)
+    public static DataStreamHeader? ParseDataStreamHeader(ReadOnlySequence<byte> json) =>
+        Contiguous(json, static span => ParseDataStreamHeader(span));
+
+    private static DataStreamHeader? ParseDataStreamHeader(ReadOnlySpan<byte> json)
     {
         try
         {
@@ -80,14 +94,35 @@ public static class EdgeMessageParser
         }
     }
 
-    private static T? Deserialize<T>(ReadOnlySequence<byte> json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
+    /// <summary>Runs <paramref name="parse"/> on <paramref name="json"/> as one span, copying a multi-segment input into a pooled buffer.</summary>
+    private static T Contiguous<T>(ReadOnlySequence<byte> json, SpanParser<T> parse)
+    {
+        if (json.IsSingleSegment)
+        {
+            return parse(json.FirstSpan);
+        }
+
+        var length = checked((int)json.Length);
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            json.CopyTo(buffer);
+            return parse(buffer.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static T? Deserialize<T>(ReadOnlySpan<byte> json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
     {
         var reader = new Utf8JsonReader(json);
         return JsonSerializer.Deserialize(ref reader, typeInfo);
     }
 
     /// <summary>Walks the top level of the object for a string <c>type</c>; throws JsonException if not an object.</summary>
-    private static MessageKind FindKind(ReadOnlySequence<byte> json)
+    private static MessageKind FindKind(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -143,7 +178,9 @@ public static class EdgeMessageParser
     public const string InvalidTypeName = "(not valid UTF-8)";
 
     /// <summary>The <c>type</c> string for debug logging of an unknown message; allocates, so only call when logging.</summary>
-    public static string? ReadTypeName(ReadOnlySequence<byte> json)
+    public static string? ReadTypeName(ReadOnlySequence<byte> json) => Contiguous(json, static span => ReadTypeName(span));
+
+    private static string? ReadTypeName(ReadOnlySpan<byte> json)
     {
         try
         {

@@ -117,6 +117,31 @@ public class EdgeMessageParserTests
         Assert.Equal("split-across-segments", Assert.IsType<IdentifyMessage>(result.Message).EdgeId);
     }
 
+    [Theory]
+    [InlineData("t", "")]
+    [InlineData("", "t")]
+    [InlineData("tr", "u")]
+    [InlineData("n", "ul")]
+    [InlineData("f", "als")]
+    [InlineData("{\"type\":t", "r")]
+    public void TruncatedLiteralAcrossSegments_IsMalformed(string first, string second)
+    {
+        // Utf8JsonReader's multi-segment path throws IndexOutOfRangeException, not JsonException, for a literal cut
+        // short at the end of a multi-segment input (found by fuzzing the control stream): such a frame must be
+        // skipped as malformed like any other, not end the edge's control stream.
+        var json = TwoSegments(first, second);
+        Assert.Equal(EdgeMessageParseStatus.Malformed, EdgeMessageParser.Parse(json).Status);
+        Assert.Null(EdgeMessageParser.ReadTypeName(json));
+        Assert.Null(EdgeMessageParser.ParseDataStreamHeader(json));
+    }
+
+    private static ReadOnlySequence<byte> TwoSegments(string first, string second)
+    {
+        var head = new Segment(Encoding.UTF8.GetBytes(first));
+        var tail = head.Append(Encoding.UTF8.GetBytes(second));
+        return new ReadOnlySequence<byte>(head, 0, tail, tail.Memory.Length);
+    }
+
     private static EdgeMessage Known(string json)
     {
         var result = Parse(json);
