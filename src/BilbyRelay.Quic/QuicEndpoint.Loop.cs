@@ -71,21 +71,22 @@ internal sealed unsafe partial class QuicEndpoint
         return (int)Math.Min(ms, (ulong)longest);
     }
 
-    /// <summary>
-    /// Reads and processes datagrams, for at most <see cref="MaxReceiveBatchesPerTurn"/> batches and
-    /// <see cref="ReceiveTurnNanoseconds"/>; returns true when it stopped with more possibly waiting.
-    /// </summary>
+    /// <summary>Commits what splice sources moved this turn (<see cref="QueueSpliceCommit"/>), before packets are written.</summary>
     private void CommitSplices()
     {
-        // Index loop: a commit may queue nothing new, but keeps the list's order.
-        for (var i = 0; i < _spliceCommits.Count; i++)
+        // A commit queues nothing: only moving received bytes does.
+        foreach (var source in _spliceCommits)
         {
-            _spliceCommits[i].CommitSplicedBytes();
+            source.CommitSplicedBytes();
         }
 
         _spliceCommits.Clear();
     }
 
+    /// <summary>
+    /// Reads and processes datagrams, for at most <see cref="MaxReceiveBatchesPerTurn"/> batches and
+    /// <see cref="ReceiveTurnNanoseconds"/>; returns true when it stopped with more possibly waiting.
+    /// </summary>
     private bool ReceiveAvailable(ulong now)
     {
         for (var turn = 0; turn < MaxReceiveBatchesPerTurn; turn++)

@@ -294,10 +294,10 @@ internal sealed unsafe partial class QuicEndpoint
     /// <summary>Loop thread: <paramref name="holder"/> holds back credit until its budget allows; registered once per episode.</summary>
     internal void QueueCreditTopUp(QuicConnection connection) => _creditShort.Add(connection);
 
-    /// <summary>Marks a connection as having something to write; flushed at the end of the loop turn.</summary>
     /// <summary>Loop thread: <paramref name="source"/> moved spliced bytes this turn; they are committed before packets are written.</summary>
     internal void QueueSpliceCommit(QuicStream source) => _spliceCommits.Add(source);
 
+    /// <summary>Marks a connection as having something to write; flushed at the end of the loop turn.</summary>
     internal void MarkDirty(QuicConnection connection)
     {
         if (!connection.IsDirty)
