@@ -17,10 +17,10 @@ public static class CProgram
     private static string Build(string source, string directory, string name, string fileName, string[] options)
     {
         var sourcePath = Path.Combine(directory, name + ".c");
-        var executable = Path.Combine(directory, fileName);
+        var outputPath = Path.Combine(directory, fileName);
         File.WriteAllText(sourcePath, source);
         var start = new ProcessStartInfo("cc") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in (string[])["-Wall", "-Werror", .. options, "-o", executable, sourcePath])
+        foreach (var argument in (string[])["-Wall", "-Werror", .. options, "-o", outputPath, sourcePath])
         {
             start.ArgumentList.Add(argument);
         }
@@ -30,7 +30,7 @@ public static class CProgram
         var errors = compiler.StandardError.ReadToEnd();
         compiler.WaitForExit();
         Assert.True(compiler.ExitCode == 0, $"cc failed for {name}.c:\n{errors}{output.Result}");
-        return executable;
+        return outputPath;
     }
 
     /// <summary>Runs a compiled program without arguments and returns its standard output; fails the test if it exits non-zero.</summary>

@@ -110,10 +110,8 @@ public class EdgeMessageParserTests
     [Fact]
     public void Parse_AcrossSegments()
     {
-        byte[] json = Encoding.UTF8.GetBytes("""{"type":"identify","edge_id":"split-across-segments"}""");
-        var first = new Segment(json.AsMemory(0, 10));
-        var last = first.Append(json.AsMemory(10));
-        var result = EdgeMessageParser.Parse(new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length));
+        const string json = """{"type":"identify","edge_id":"split-across-segments"}""";
+        var result = EdgeMessageParser.Parse(TwoSegments(json[..10], json[10..]));
         Assert.Equal("split-across-segments", Assert.IsType<IdentifyMessage>(result.Message).EdgeId);
     }
 

@@ -165,13 +165,14 @@ public sealed class FlowControlTests
     /// Once the peer's <paramref name="peerWindow"/> is sent and acknowledged, a waiting flush goes on only if at most
     /// half of <paramref name="sendLimit"/> (the smaller of the stream's send-buffer and unsent limits) is left beyond
     /// it. So a pending flush with more than that written beyond the window waits for the reader, whatever the timing
-    /// of acknowledgements; any other pending flush completes.
+    /// of acknowledgements; any other pending flush completes. No flush can complete at once beyond the window plus
+    /// <paramref name="sendLimit"/>, so writing well past that without a block fails the test instead of going on.
     /// </summary>
     private static async Task<(long Written, Task<System.IO.Pipelines.FlushResult> Blocked)> WriteUntilBlockedAsync(
         QuicStream stream, byte[] chunk, long peerWindow, long sendLimit, CancellationToken cancellationToken = default)
     {
         long written = 0;
-        while (true)
+        while (written <= peerWindow + (2 * sendLimit) + chunk.Length)
         {
             var flush = stream.Output.WriteAsync(chunk, cancellationToken).AsTask();
             written += chunk.Length;
@@ -182,6 +183,9 @@ public sealed class FlowControlTests
 
             await flush.WaitAsync(QuicTestEnvironment.Timeout);
         }
+
+        Assert.Fail($"{written} bytes written and no flush waited for the reader");
+        return default;
     }
 
     /// <summary>
