@@ -5,9 +5,8 @@ namespace BilbyRelay.Quic.Interop;
 #pragma warning disable IDE1006, CA1707, SA1300 // C names are kept on purpose.
 
 /// <summary>
-/// libngtcp2_crypto_gnutls entry points. The *_cb functions are the library's ready-made callbacks; they are
-/// called through the [UnmanagedCallersOnly] wrappers in Native/CryptoCallbacks.cs so the same code works when
-/// the library is linked statically (its symbols are then not exported from the executable).
+/// libngtcp2_crypto_gnutls entry points called from managed code. Its ready-made ngtcp2 callbacks are not imported
+/// here: ngtcp2 calls them through their addresses (Native/CryptoCallbacks.cs).
 /// </summary>
 internal static unsafe partial class Ngtcp2Crypto
 {
@@ -44,44 +43,4 @@ internal static unsafe partial class Ngtcp2Crypto
     [LibraryImport(Library)]
     internal static partial nint ngtcp2_crypto_write_retry(
         byte* dest, nuint destlen, uint version, ngtcp2_cid* dcid, ngtcp2_cid* scid, ngtcp2_cid* odcid, byte* token, nuint tokenlen);
-
-    [LibraryImport(Library)]
-    internal static partial int ngtcp2_crypto_client_initial_cb(void* conn, void* user_data);
-
-    [LibraryImport(Library)]
-    internal static partial int ngtcp2_crypto_recv_client_initial_cb(void* conn, ngtcp2_cid* dcid, void* user_data);
-
-    [LibraryImport(Library)]
-    internal static partial int ngtcp2_crypto_recv_crypto_data_cb(void* conn, int encryption_level, ulong offset, byte* data, nuint datalen, void* user_data);
-
-    [LibraryImport(Library)]
-    internal static partial int ngtcp2_crypto_encrypt_cb(
-        byte* dest, void* aead, void* aead_ctx, byte* plaintext, nuint plaintextlen, byte* nonce, nuint noncelen, byte* aad, nuint aadlen);
-
-    [LibraryImport(Library)]
-    internal static partial int ngtcp2_crypto_decrypt_cb(
-        byte* dest, void* aead, void* aead_ctx, byte* ciphertext, nuint ciphertextlen, byte* nonce, nuint noncelen, byte* aad, nuint aadlen);
-
-    [LibraryImport(Library)]
-    internal static partial int ngtcp2_crypto_hp_mask_cb(byte* dest, void* hp, void* hp_ctx, byte* sample);
-
-    [LibraryImport(Library)]
-    internal static partial int ngtcp2_crypto_update_key_cb(
-        void* conn, byte* rx_secret, byte* tx_secret, void* rx_aead_ctx, byte* rx_iv, void* tx_aead_ctx, byte* tx_iv,
-        byte* current_rx_secret, byte* current_tx_secret, nuint secretlen, void* user_data);
-
-    [LibraryImport(Library)]
-    internal static partial void ngtcp2_crypto_delete_crypto_aead_ctx_cb(void* conn, void* aead_ctx, void* user_data);
-
-    [LibraryImport(Library)]
-    internal static partial void ngtcp2_crypto_delete_crypto_cipher_ctx_cb(void* conn, void* cipher_ctx, void* user_data);
-
-    [LibraryImport(Library)]
-    internal static partial int ngtcp2_crypto_get_path_challenge_data_cb(void* conn, byte* data, void* user_data);
-
-    [LibraryImport(Library)]
-    internal static partial int ngtcp2_crypto_version_negotiation_cb(void* conn, uint version, ngtcp2_cid* client_dcid, void* user_data);
-
-    [LibraryImport(Library)]
-    internal static partial int ngtcp2_crypto_recv_retry_cb(void* conn, ngtcp2_pkt_hd* hd, void* user_data);
 }

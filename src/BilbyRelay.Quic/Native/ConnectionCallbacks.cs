@@ -23,23 +23,23 @@ internal static unsafe class ConnectionCallbacks
         var table = (ngtcp2_callbacks*)NativeMemory.AllocZeroed((nuint)sizeof(ngtcp2_callbacks));
         if (server)
         {
-            table->recv_client_initial = (delegate* unmanaged[Cdecl]<void*, ngtcp2_cid*, void*, int>)&CryptoCallbacks.RecvClientInitial;
+            table->recv_client_initial = (delegate* unmanaged[Cdecl]<void*, ngtcp2_cid*, void*, int>)CryptoCallbacks.RecvClientInitial;
         }
         else
         {
-            table->client_initial = (delegate* unmanaged[Cdecl]<void*, void*, int>)&CryptoCallbacks.ClientInitial;
-            table->recv_retry = (delegate* unmanaged[Cdecl]<void*, ngtcp2_pkt_hd*, void*, int>)&CryptoCallbacks.RecvRetry;
+            table->client_initial = (delegate* unmanaged[Cdecl]<void*, void*, int>)CryptoCallbacks.ClientInitial;
+            table->recv_retry = (delegate* unmanaged[Cdecl]<void*, ngtcp2_pkt_hd*, void*, int>)CryptoCallbacks.RecvRetry;
         }
 
-        table->recv_crypto_data = (delegate* unmanaged[Cdecl]<void*, int, ulong, byte*, nuint, void*, int>)&CryptoCallbacks.RecvCryptoData;
-        table->encrypt = (delegate* unmanaged[Cdecl]<byte*, void*, void*, byte*, nuint, byte*, nuint, byte*, nuint, int>)&CryptoCallbacks.Encrypt;
-        table->decrypt = (delegate* unmanaged[Cdecl]<byte*, void*, void*, byte*, nuint, byte*, nuint, byte*, nuint, int>)&CryptoCallbacks.Decrypt;
-        table->hp_mask = (delegate* unmanaged[Cdecl]<byte*, void*, void*, byte*, int>)&CryptoCallbacks.HpMask;
-        table->update_key = (delegate* unmanaged[Cdecl]<void*, byte*, byte*, void*, byte*, void*, byte*, byte*, byte*, nuint, void*, int>)&CryptoCallbacks.UpdateKey;
-        table->delete_crypto_aead_ctx = (delegate* unmanaged[Cdecl]<void*, void*, void*, void>)&CryptoCallbacks.DeleteCryptoAeadCtx;
-        table->delete_crypto_cipher_ctx = (delegate* unmanaged[Cdecl]<void*, void*, void*, void>)&CryptoCallbacks.DeleteCryptoCipherCtx;
-        table->get_path_challenge_data = (delegate* unmanaged[Cdecl]<void*, byte*, void*, int>)&CryptoCallbacks.GetPathChallengeData;
-        table->version_negotiation = (delegate* unmanaged[Cdecl]<void*, uint, ngtcp2_cid*, void*, int>)&CryptoCallbacks.VersionNegotiation;
+        table->recv_crypto_data = (delegate* unmanaged[Cdecl]<void*, int, ulong, byte*, nuint, void*, int>)CryptoCallbacks.RecvCryptoData;
+        table->encrypt = (delegate* unmanaged[Cdecl]<byte*, void*, void*, byte*, nuint, byte*, nuint, byte*, nuint, int>)CryptoCallbacks.Encrypt;
+        table->decrypt = (delegate* unmanaged[Cdecl]<byte*, void*, void*, byte*, nuint, byte*, nuint, byte*, nuint, int>)CryptoCallbacks.Decrypt;
+        table->hp_mask = (delegate* unmanaged[Cdecl]<byte*, void*, void*, byte*, int>)CryptoCallbacks.HpMask;
+        table->update_key = (delegate* unmanaged[Cdecl]<void*, byte*, byte*, void*, byte*, void*, byte*, byte*, byte*, nuint, void*, int>)CryptoCallbacks.UpdateKey;
+        table->delete_crypto_aead_ctx = (delegate* unmanaged[Cdecl]<void*, void*, void*, void>)CryptoCallbacks.DeleteCryptoAeadCtx;
+        table->delete_crypto_cipher_ctx = (delegate* unmanaged[Cdecl]<void*, void*, void*, void>)CryptoCallbacks.DeleteCryptoCipherCtx;
+        table->get_path_challenge_data = (delegate* unmanaged[Cdecl]<void*, byte*, void*, int>)CryptoCallbacks.GetPathChallengeData;
+        table->version_negotiation = (delegate* unmanaged[Cdecl]<void*, uint, ngtcp2_cid*, void*, int>)CryptoCallbacks.VersionNegotiation;
 
         table->rand = (delegate* unmanaged[Cdecl]<byte*, nuint, void*, void>)&Rand;
         table->get_new_connection_id = (delegate* unmanaged[Cdecl]<void*, ngtcp2_cid*, byte*, nuint, void*, int>)&GetNewConnectionId;

@@ -35,27 +35,30 @@ internal static class NativeLibraryResolver
         NativeLibrary.SetDllImportResolver(typeof(NativeLibraryResolver).Assembly, Resolve);
     }
 
-    private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
+    private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath) =>
+        IsKnown(libraryName) ? Load(libraryName) : IntPtr.Zero;
+
+    private static bool IsKnown(string libraryName) => Array.Exists(s_libraries, library => library.Name == libraryName);
+
+    /// <summary>Loads the installed shared object behind one of the logical library names above (JIT only).</summary>
+    /// <exception cref="DllNotFoundException">None of its file names is installed; the message names the package.</exception>
+    internal static IntPtr Load(string libraryName)
     {
-        foreach (var (name, candidates, package) in s_libraries)
+        var (_, candidates, package) = Array.Find(s_libraries, library => library.Name == libraryName);
+        if (candidates is null)
         {
-            if (name != libraryName)
-            {
-                continue;
-            }
-
-            foreach (var candidate in candidates)
-            {
-                if (NativeLibrary.TryLoad(candidate, out var handle))
-                {
-                    return handle;
-                }
-            }
-
-            throw new DllNotFoundException(
-                $"Native library '{libraryName}' was not found (tried {string.Join(", ", candidates)}). Install the package {package}.");
+            throw new ArgumentException($"'{libraryName}' is not a library this resolver knows", nameof(libraryName));
         }
 
-        return IntPtr.Zero;
+        foreach (var candidate in candidates)
+        {
+            if (NativeLibrary.TryLoad(candidate, out var handle))
+            {
+                return handle;
+            }
+        }
+
+        throw new DllNotFoundException(
+            $"Native library '{libraryName}' was not found (tried {string.Join(", ", candidates)}). Install the package {package}.");
     }
 }
