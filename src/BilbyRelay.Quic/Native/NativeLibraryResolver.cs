@@ -36,21 +36,31 @@ internal static class NativeLibraryResolver
     }
 
     private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath) =>
-        IsKnown(libraryName) ? Load(libraryName) : IntPtr.Zero;
-
-    private static bool IsKnown(string libraryName) => Array.Exists(s_libraries, library => library.Name == libraryName);
+        IndexOf(libraryName) is var index and >= 0 ? Load(s_libraries[index]) : IntPtr.Zero;
 
     /// <summary>Loads the installed shared object behind one of the logical library names above (JIT only).</summary>
     /// <exception cref="DllNotFoundException">None of its file names is installed; the message names the package.</exception>
-    internal static IntPtr Load(string libraryName)
+    internal static IntPtr Load(string libraryName) =>
+        IndexOf(libraryName) is var index and >= 0
+            ? Load(s_libraries[index])
+            : throw new ArgumentException($"'{libraryName}' is not a library this resolver knows", nameof(libraryName));
+
+    private static int IndexOf(string libraryName)
     {
-        var (_, candidates, package) = Array.Find(s_libraries, library => library.Name == libraryName);
-        if (candidates is null)
+        for (var i = 0; i < s_libraries.Length; i++)
         {
-            throw new ArgumentException($"'{libraryName}' is not a library this resolver knows", nameof(libraryName));
+            if (s_libraries[i].Name == libraryName)
+            {
+                return i;
+            }
         }
 
-        foreach (var candidate in candidates)
+        return -1;
+    }
+
+    private static IntPtr Load((string Name, string[] Candidates, string Package) library)
+    {
+        foreach (var candidate in library.Candidates)
         {
             if (NativeLibrary.TryLoad(candidate, out var handle))
             {
@@ -59,6 +69,6 @@ internal static class NativeLibraryResolver
         }
 
         throw new DllNotFoundException(
-            $"Native library '{libraryName}' was not found (tried {string.Join(", ", candidates)}). Install the package {package}.");
+            $"Native library '{library.Name}' was not found (tried {string.Join(", ", library.Candidates)}). Install the package {library.Package}.");
     }
 }
