@@ -3,6 +3,10 @@ namespace BilbyRelay.Quic.Interop;
 /// <summary>Linux x86_64 values of the libc constants the UDP layer uses (from the kernel and glibc headers).</summary>
 internal static class LibcConstants
 {
+    // getauxval(3) and madvise(2).
+    internal const ulong AT_PHDR = 3;
+    internal const int MADV_DONTNEED = 4;
+
     // Address families and socket types.
     internal const int AF_INET = 2;
     internal const int AF_INET6 = 10;

@@ -92,7 +92,7 @@ internal static class RelayComposition
         // After both listeners: its timer thread is not needed to serve, and starting a thread waits until the
         // new thread runs, which on a busy machine delays whatever is started next.
         components.Add(new BandwidthSamplerComponent(relay, TimeProvider.System));
-        components.Add(new MemoryReleaseComponent(TimeProvider.System));
+        components.Add(new MemoryReleaseComponent(TimeProvider.System, log));
         if (manager is not null)
         {
             components.Add(new ManagerComponent(manager));

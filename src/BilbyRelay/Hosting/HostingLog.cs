@@ -140,4 +140,12 @@ internal static class HostingLog
             log.Log(LogLevel.Critical, 1015, nameof(ListenSocketsRejected), $"Cannot use the inherited sockets: {exception.Message}; not starting");
         }
     }
+
+    public static void StartupDataReleased(Logger log, nuint start, nuint length)
+    {
+        if (log.IsEnabled(LogLevel.Debug))
+        {
+            log.Log(LogLevel.Debug, 1016, nameof(StartupDataReleased), $"Released {length / 1024} KiB of expanded start-up data at 0x{start:x}-0x{start + length:x}");
+        }
+    }
 }

@@ -75,6 +75,47 @@ public sealed partial class PublishedBinaryStartupTests
         Assert.True(stillFree.Count == 0, $"/health answered 200 while UDP {string.Join(", ", stillFree)} was not bound yet; log:\n{relay.Log}");
     }
 
+    [Fact]
+    public async Task PublishedBinary_AfterStart_HoldsNoPageOfItsCompressedRuntimeData()
+    {
+        await using var relay = await PublishedRelay.StartAsync(new Dictionary<string, string> { ["BILBYRELAY_LOG_LEVEL"] = "debug" });
+
+        var line = await relay.WaitForLogLineAsync(l => l.Contains("hosting[1016]", StringComparison.Ordinal));
+        var released = ReleasedRangeLine().Match(line);
+        Assert.True(released.Success, line);
+        var start = Convert.ToUInt64(released.Groups["start"].Value, 16);
+        var end = Convert.ToUInt64(released.Groups["end"].Value, 16);
+        Assert.True(end - start >= 512 * 1024, $"released only {end - start} bytes: {line}");
+
+        // The range lies in the executable's read-only mapping, and none of its pages is mapped any more.
+        var executable = new FileInfo($"/proc/{relay.ProcessId}/exe").LinkTarget;
+        var mapping = (await File.ReadAllLinesAsync($"/proc/{relay.ProcessId}/maps")).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length >= 6 && f[1] == "r--p" && f[5] == executable)
+            .Select(f => f[0].Split('-').Select(a => Convert.ToUInt64(a, 16)).ToArray())
+            .SingleOrDefault(r => r[0] <= start && end <= r[1]);
+        Assert.True(mapping is not null, $"0x{start:x}-0x{end:x} is not inside a read-only mapping of {executable}");
+        Assert.Equal(0, PresentPages(relay.ProcessId, start, end));
+
+        using var health = await Http.GetAsync(new Uri($"http://{relay.ApiEndpoint}/health"), TestTimeouts.Token());
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+    /// <summary>Pages of [start, end) that are mapped in the process, from the present bit of <c>/proc/pid/pagemap</c>.</summary>
+    private static int PresentPages(int processId, ulong start, ulong end)
+    {
+        var page = (ulong)Environment.SystemPageSize;
+        using var pagemap = File.OpenHandle($"/proc/{processId}/pagemap");
+        var entries = new byte[(int)((end - start) / page) * 8];
+        Assert.Equal(entries.Length, RandomAccess.Read(pagemap, entries, (long)(start / page * 8)));
+        var present = 0;
+        for (var i = 0; i < entries.Length; i += 8)
+        {
+            present += (int)(BitConverter.ToUInt64(entries, i) >> 63);
+        }
+
+        return present;
+    }
+
     /// <summary>Polls <c>GET /health</c> until the first 200, then returns those of <paramref name="quic"/> nobody holds.</summary>
     private static List<IPEndPoint> FreeQuicPortsAtFirstHealthOk(IPEndPoint api, List<IPEndPoint> quic, CancellationToken stop)
     {
@@ -145,6 +186,9 @@ public sealed partial class PublishedBinaryStartupTests
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
+
+    [GeneratedRegex(@"at 0x(?<start>[0-9a-f]+)-0x(?<end>[0-9a-f]+)")]
+    private static partial Regex ReleasedRangeLine();
 
     [GeneratedRegex(@"certificate SHA-256 (?<sha256>([0-9a-f]{2}:){31}[0-9a-f]{2})")]
     private static partial Regex CertificateFingerprintLine();
