@@ -14,23 +14,23 @@ internal sealed unsafe partial class QuicEndpoint
         Span<PollEvent> events = stackalloc PollEvent[4];
         try
         {
+            var more = false;
             while (!_stopRequested)
             {
-                _poller.Wait(ComputeWaitTimeout(), events);
+                var ready = _poller.Wait(ComputeWaitTimeout(), events);
                 ThrowInjectedFault();
                 SendPending();
                 var now = MonotonicClock.NowNanoseconds;
-                var more = ReceiveAvailable(now);
+
+                // Only read when the socket has something, or the last turn stopped with datagrams left (level-triggered,
+                // the poll says so too): a turn started by a timer or another loop's wake would otherwise cost a
+                // receive call that finds nothing.
+                more = (more || IsSocketReadable(events[..ready])) && ReceiveAvailable(now);
                 RunWorkItems();
                 RetryShortCredit(MonotonicClock.NowNanoseconds);
                 RunTimers(MonotonicClock.NowNanoseconds);
                 FlushDirty(MonotonicClock.NowNanoseconds);
                 CountBusyTime(now);
-                if (more)
-                {
-                    // The socket still has datagrams: go round without waiting (level-triggered poll would say so too).
-                    continue;
-                }
             }
         }
         catch (Exception e)
@@ -45,6 +45,19 @@ internal sealed unsafe partial class QuicEndpoint
         {
             Shutdown();
         }
+    }
+
+    private bool IsSocketReadable(ReadOnlySpan<PollEvent> ready)
+    {
+        foreach (var e in ready)
+        {
+            if (e.Readable && e.Fd == _socket.Handle)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private int ComputeWaitTimeout()
