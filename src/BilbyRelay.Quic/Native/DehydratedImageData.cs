@@ -30,6 +30,7 @@ internal static unsafe class DehydratedImageData
     private const int ModuleRowSize = 24;
     private const int ElfHeaderSize = 64;
     private const int MinimumTableEntrySize = 0x38;
+    private const int MaxTableBytes = 1 << 20;
     private const uint PT_LOAD = 1;
     private const uint PT_PHDR = 6;
     private const uint PF_W = 2;
@@ -56,29 +57,34 @@ internal static unsafe class DehydratedImageData
     }
 
     /// <summary>The compressed data's range in this process, when the executable has it and it looks as expected.</summary>
-    private static (nuint Start, nuint End)? Find()
+    private static (nuint Start, nuint End)? Find() =>
+        ReadImageHeaders(ExecutablePath) is { } image ? Locate(image.ProgramHeaders, image.EntrySize, image.ModulesAddress) : null;
+
+    /// <summary>
+    /// From the ELF file at <paramref name="path"/>: its program headers (and their entry size) and the link-time
+    /// address of its <c>__modules</c> section; null when it has no such section or is not a 64-bit little-endian ELF.
+    /// </summary>
+    internal static (byte[] ProgramHeaders, int EntrySize, ulong ModulesAddress)? ReadImageHeaders(string path)
     {
-        byte[]? programHeaders;
-        ulong? modulesAddress;
         try
         {
             // Only the headers are read: the whole file would cost more memory than the release saves.
-            using var file = File.OpenHandle(ExecutablePath);
+            using var file = File.OpenHandle(path);
             var elf = Read(file, 0, ElfHeaderSize);
             if (elf is null || !elf.AsSpan(0, 4).SequenceEqual("\u007fELF"u8) || elf[4] != 2 || elf[5] != 1)
             {
                 return null; // only 64-bit little-endian images (x86-64, arm64)
             }
 
-            programHeaders = ReadTable(file, elf, 0x20, 0x36);
+            var programHeaders = ReadTable(file, elf, 0x20, 0x36);
             var sectionHeaders = ReadTable(file, elf, 0x28, 0x3A);
-            modulesAddress = sectionHeaders is null ? null : ModulesAddress(file, sectionHeaders, TableEntrySize(elf, 0x3A), BinaryPrimitives.ReadUInt16LittleEndian(elf.AsSpan(0x3E)));
-            if (programHeaders is null || modulesAddress is null)
+            if (programHeaders is null || sectionHeaders is null
+                || ModulesAddress(file, sectionHeaders, TableEntrySize(elf, 0x3A), BinaryPrimitives.ReadUInt16LittleEndian(elf.AsSpan(0x3E))) is not { } modules)
             {
                 return null;
             }
 
-            return Locate(programHeaders, TableEntrySize(elf, 0x36), modulesAddress.Value);
+            return (programHeaders, TableEntrySize(elf, 0x36), modules);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -173,7 +179,7 @@ internal static unsafe class DehydratedImageData
 
         var names = sectionHeaders.AsSpan(namesIndex * entrySize);
         var namesSize = BinaryPrimitives.ReadUInt64LittleEndian(names[0x20..]);
-        if (namesSize > 1 << 20 || Read(file, BinaryPrimitives.ReadUInt64LittleEndian(names[0x18..]), (int)namesSize) is not { } nameTable)
+        if (namesSize > MaxTableBytes || Read(file, BinaryPrimitives.ReadUInt64LittleEndian(names[0x18..]), (int)namesSize) is not { } nameTable)
         {
             return null;
         }
@@ -197,7 +203,8 @@ internal static unsafe class DehydratedImageData
     {
         var entrySize = TableEntrySize(elf, entrySizeField);
         var count = BinaryPrimitives.ReadUInt16LittleEndian(elf.AsSpan(entrySizeField + 2));
-        return entrySize < MinimumTableEntrySize ? null : Read(file, BinaryPrimitives.ReadUInt64LittleEndian(elf.AsSpan(offsetField)), entrySize * count);
+        var size = (long)entrySize * count;
+        return entrySize < MinimumTableEntrySize || size > MaxTableBytes ? null : Read(file, BinaryPrimitives.ReadUInt64LittleEndian(elf.AsSpan(offsetField)), (int)size);
     }
 
     /// <summary><paramref name="length"/> bytes at <paramref name="offset"/>, or null when the file is shorter.</summary>
