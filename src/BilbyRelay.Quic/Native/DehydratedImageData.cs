@@ -96,7 +96,7 @@ internal static unsafe class DehydratedImageData
     private static (nuint Start, nuint End)? Locate(byte[] programHeaders, int entrySize, ulong modulesAddress)
     {
         var phdrInMemory = Libc.getauxval(LibcConstants.AT_PHDR);
-        if (phdrInMemory == 0 || FindProgramHeader(programHeaders, entrySize, PT_PHDR, 0) is not { } phdr)
+        if (phdrInMemory == 0 || FindProgramHeader(programHeaders, entrySize, PT_PHDR) is not { } phdr)
         {
             return null;
         }
@@ -140,9 +140,14 @@ internal static unsafe class DehydratedImageData
     /// <summary>Whether [start, end) lies inside one loaded segment (a read-only one when asked).</summary>
     private static bool IsMapped(byte[] programHeaders, int entrySize, nuint loadBias, nuint start, nuint end, bool readOnly)
     {
-        for (var at = FindProgramHeader(programHeaders, entrySize, PT_LOAD, 0); at is { } offset; at = FindProgramHeader(programHeaders, entrySize, PT_LOAD, offset + entrySize))
+        for (var offset = 0; offset + entrySize <= programHeaders.Length; offset += entrySize)
         {
             var header = programHeaders.AsSpan(offset);
+            if (BinaryPrimitives.ReadUInt32LittleEndian(header) != PT_LOAD)
+            {
+                continue;
+            }
+
             var segmentStart = (nuint)BinaryPrimitives.ReadUInt64LittleEndian(header[0x10..]) + loadBias;
             var segmentEnd = segmentStart + (nuint)BinaryPrimitives.ReadUInt64LittleEndian(header[0x28..]);
             var writable = (BinaryPrimitives.ReadUInt32LittleEndian(header[0x04..]) & PF_W) != 0;
@@ -155,10 +160,10 @@ internal static unsafe class DehydratedImageData
         return false;
     }
 
-    /// <summary>The offset of the first program header of <paramref name="type"/> at or after <paramref name="from"/>.</summary>
-    private static int? FindProgramHeader(byte[] programHeaders, int entrySize, uint type, int from)
+    /// <summary>The offset of the first program header of <paramref name="type"/>.</summary>
+    private static int? FindProgramHeader(byte[] programHeaders, int entrySize, uint type)
     {
-        for (var offset = from; offset + entrySize <= programHeaders.Length; offset += entrySize)
+        for (var offset = 0; offset + entrySize <= programHeaders.Length; offset += entrySize)
         {
             if (BinaryPrimitives.ReadUInt32LittleEndian(programHeaders.AsSpan(offset)) == type)
             {
