@@ -194,7 +194,7 @@ public sealed unsafe partial class QuicConnection
             return RejectCertificate($"certificate verification failed: {NativeErrors.GnuTlsMessage(rv)}");
         }
 
-        return status == 0 ? 0 : RejectCertificate($"the server certificate is not trusted (GnuTLS status 0x{status:x})");
+        return status == 0 ? 0 : RejectCertificate($"the server certificate is not trusted ({NativeErrors.CertificateStatusText(status)})");
     }
 
     private int RejectCertificate(string reason)

@@ -57,7 +57,7 @@ internal sealed class ServerCertificate
     }
 
     /// <summary>SHA-256 of a DER certificate in the form <see cref="Sha256Fingerprint"/> uses.</summary>
-    internal static string Fingerprint(ReadOnlySpan<byte> certificateDer) => FormatFingerprint(Sha256Digest.Compute(certificateDer));
+    internal static string Fingerprint(ReadOnlySpan<byte> certificateDer) => FormatFingerprint(Digest.Sha256(certificateDer));
 
     internal static string FormatFingerprint(ReadOnlySpan<byte> hash)
     {

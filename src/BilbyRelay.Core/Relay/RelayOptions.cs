@@ -1,4 +1,5 @@
 using BilbyRelay.Core.Diagnostics;
+using BilbyRelay.Core.Tunnels;
 
 namespace BilbyRelay.Core.Relay;
 
@@ -13,6 +14,9 @@ public sealed class RelayOptions
 
     /// <summary>Reject binds of tunnels the manager has not authorized (§1.2 rule 2).</summary>
     public bool RequireBindAuth { get; init; }
+
+    /// <summary>SHA-256 for the bind tokens (<see cref="BindTokenStore"/>).</summary>
+    public required Sha256Function Sha256 { get; init; }
 
     /// <summary>The product version reported in <c>hello_ack</c>.</summary>
     public string SoftwareVersion { get; init; } = "0.0.0";
@@ -40,6 +44,7 @@ public sealed class RelayOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(NotificationQueueCapacity, 1, nameof(NotificationQueueCapacity));
         ArgumentNullException.ThrowIfNull(SoftwareVersion, nameof(SoftwareVersion));
         ArgumentNullException.ThrowIfNull(Time, nameof(Time));
+        ArgumentNullException.ThrowIfNull(Sha256, nameof(Sha256));
         ArgumentNullException.ThrowIfNull(LogSink, nameof(LogSink));
     }
 }

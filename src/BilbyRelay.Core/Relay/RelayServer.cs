@@ -42,7 +42,7 @@ public sealed partial class RelayServer
         Logger = new Logger(options.LogSink, "BilbyRelay.Core.Relay", options.Time);
         Events = new EventQueue(options.EventQueueCapacity, options.Time, Logger.ForCategory("BilbyRelay.Core.Events"));
         Metrics.AttachEventQueue(Events);
-        BindTokens = new BindTokenStore(options.RequireBindAuth);
+        BindTokens = new BindTokenStore(options.RequireBindAuth, options.Sha256);
         Splicer = new StreamSplicer(Tunnels, Metrics, Logger.ForCategory("BilbyRelay.Core.Splicing"));
         _startTimestamp = options.Time.GetTimestamp();
         _bandwidth = new BandwidthSampler(options.Time, 0);

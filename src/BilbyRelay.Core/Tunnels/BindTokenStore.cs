@@ -12,11 +12,16 @@ namespace BilbyRelay.Core.Tunnels;
 /// </summary>
 public sealed class BindTokenStore
 {
-    private readonly ConcurrentDictionary<TunnelId, ExpectedTokens> _tokens = new();
+    private const int DigestLength = 32;
 
-    public BindTokenStore(bool requireBindAuth)
+    private readonly ConcurrentDictionary<TunnelId, ExpectedTokens> _tokens = new();
+    private readonly Sha256Function _sha256;
+
+    public BindTokenStore(bool requireBindAuth, Sha256Function sha256)
     {
+        ArgumentNullException.ThrowIfNull(sha256);
         RequireBindAuth = requireBindAuth;
+        _sha256 = sha256;
     }
 
     /// <summary>When true, a tunnel without stored tokens cannot be bound.</summary>
@@ -50,7 +55,7 @@ public sealed class BindTokenStore
             return false;
         }
 
-        Span<byte> presented = stackalloc byte[SHA256.HashSizeInBytes];
+        Span<byte> presented = stackalloc byte[DigestLength];
         Digest(token, presented);
         return Matches(expected, direction, presented);
     }
@@ -71,27 +76,27 @@ public sealed class BindTokenStore
             return false;
         }
 
-        Span<byte> presented = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(utf8Token, presented);
+        Span<byte> presented = stackalloc byte[DigestLength];
+        _sha256(utf8Token, presented);
         return Matches(expected, direction, presented);
     }
 
     private static bool Matches(ExpectedTokens expected, TunnelDirection direction, ReadOnlySpan<byte> presentedDigest) =>
         CryptographicOperations.FixedTimeEquals(presentedDigest, direction == TunnelDirection.Ingress ? expected.Ingress : expected.Egress);
 
-    private static byte[] Digest(string token)
+    private byte[] Digest(string token)
     {
-        var digest = new byte[SHA256.HashSizeInBytes];
+        var digest = new byte[DigestLength];
         Digest(token, digest);
         return digest;
     }
 
-    private static void Digest(string token, Span<byte> destination)
+    private void Digest(string token, Span<byte> destination)
     {
         byte[] utf8 = Encoding.UTF8.GetBytes(token);
         try
         {
-            SHA256.HashData(utf8, destination);
+            _sha256(utf8, destination);
         }
         finally
         {

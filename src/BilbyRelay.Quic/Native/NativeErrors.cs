@@ -59,6 +59,35 @@ internal static unsafe class NativeErrors
         _ => "alert",
     };
 
+    /// <summary>
+    /// What a failed certificate verification found, in words ("not signed by a trusted authority, issued for
+    /// another host name"), from the status bits of <c>gnutls_certificate_verify_peers3</c>.
+    /// </summary>
+    internal static string CertificateStatusText(uint status)
+    {
+        (uint Bit, string Text)[] known =
+        [
+            (GnuTls.GNUTLS_CERT_SIGNER_NOT_FOUND, "not signed by a trusted authority"),
+            (GnuTls.GNUTLS_CERT_SIGNER_NOT_CA, "signed by a certificate that is not a CA"),
+            (GnuTls.GNUTLS_CERT_UNEXPECTED_OWNER, "issued for another host name"),
+            (GnuTls.GNUTLS_CERT_EXPIRED, "expired"),
+            (GnuTls.GNUTLS_CERT_NOT_ACTIVATED, "not yet valid"),
+            (GnuTls.GNUTLS_CERT_REVOKED, "revoked"),
+            (GnuTls.GNUTLS_CERT_INSECURE_ALGORITHM, "signed with an insecure algorithm"),
+            (GnuTls.GNUTLS_CERT_SIGNATURE_FAILURE, "its signature does not verify"),
+            (GnuTls.GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE, "outside its issuer's constraints"),
+            (GnuTls.GNUTLS_CERT_PURPOSE_MISMATCH, "not for TLS servers"),
+        ];
+        var found = known.Where(k => (status & k.Bit) != 0).Select(k => k.Text).ToList();
+        var unnamed = status & ~known.Aggregate(GnuTls.GNUTLS_CERT_INVALID, (all, k) => all | k.Bit);
+        if (found.Count == 0 || unnamed != 0)
+        {
+            found.Add($"GnuTLS status 0x{status:x}");
+        }
+
+        return string.Join(", ", found);
+    }
+
     /// <summary>The exception reported to users of a connection that ended, chosen from how it ended.</summary>
     internal static QuicException ConnectionEnded(QuicConnectionCloseInfo info, QuicError? overrideError = null, string? detail = null)
     {

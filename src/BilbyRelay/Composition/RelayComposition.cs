@@ -13,6 +13,7 @@ using BilbyRelay.Management.Credentials;
 using BilbyRelay.NativeUdp;
 using BilbyRelay.Quic;
 using BilbyRelay.Stats;
+using BilbyRelay.Quic.Native;
 
 namespace BilbyRelay.Composition;
 
@@ -44,6 +45,7 @@ internal static class RelayComposition
             MaxConnectionsPerIp = config.MaxConnectionsPerIp,
             MaxTunnelsPerConnection = config.MaxTunnelsPerConnection,
             RequireBindAuth = config.RequireBindAuth,
+            Sha256 = Digest.Sha256,
             SoftwareVersion = VersionInfo.Current,
             EventQueueCapacity = config.EventQueueCapacity,
             LogSink = log.Sink,

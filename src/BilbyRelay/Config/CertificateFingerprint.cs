@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using BilbyRelay.Quic;
 
 namespace BilbyRelay.Config;
 
@@ -46,13 +46,8 @@ public static class CertificateFingerprint
         return true;
     }
 
-    /// <summary>The lowercase fingerprint of the certificate's DER encoding.</summary>
-    public static string Sha256(X509Certificate certificate)
-    {
-        Span<byte> hash = stackalloc byte[ByteCount];
-        SHA256.HashData(certificate.GetRawCertData(), hash);
-        return string.Join(':', Convert.ToHexStringLower(hash).Chunk(2).Select(pair => new string(pair)));
-    }
+    /// <summary>The lowercase fingerprint of a DER-encoded certificate.</summary>
+    public static string Sha256(ReadOnlySpan<byte> certificateDer) => ServerCertificate.Fingerprint(certificateDer);
 
     /// <summary>Case-insensitive, constant-time comparison of two fingerprints.</summary>
     public static bool Matches(string expected, string actual)

@@ -183,7 +183,7 @@ internal sealed class ManagerClient : IAsyncDisposable
     {
         Counters.OnConnectAttempt();
         ManagementLog.Connecting(_log, url);
-        ClientWebSocket? socket = null;
+        WebSocket? socket = null;
         ManagerSession? session = null;
         try
         {

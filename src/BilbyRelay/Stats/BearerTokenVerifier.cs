@@ -18,7 +18,7 @@ internal sealed class BearerTokenVerifier
     {
         if (!string.IsNullOrEmpty(apiToken))
         {
-            _expectedDigest = Sha256Digest.Compute(Encoding.UTF8.GetBytes(apiToken));
+            _expectedDigest = Digest.Sha256(Encoding.UTF8.GetBytes(apiToken));
         }
     }
 
@@ -42,8 +42,8 @@ internal sealed class BearerTokenVerifier
         }
 
         ReadOnlySpan<byte> token = headerValue[(scheme.Length + 1)..].TrimStart((byte)' ');
-        Span<byte> digest = stackalloc byte[Sha256Digest.Length];
-        Sha256Digest.Compute(token, digest);
+        Span<byte> digest = stackalloc byte[Digest.Sha256Length];
+        Digest.Sha256(token, digest);
         return CryptographicOperations.FixedTimeEquals(digest, _expectedDigest);
     }
 }

@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using System.Text;
+using BilbyRelay.Quic.Native;
 
 namespace BilbyRelay.Stats;
 
@@ -35,7 +35,7 @@ internal static class StatusPage
         + $"style-src '{Hash(Between(html, "<style>", "</style>"))}'; "
         + "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-    private static string Hash(string text) => "sha256-" + Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    private static string Hash(string text) => "sha256-" + Convert.ToBase64String(Digest.Sha256(Encoding.UTF8.GetBytes(text)));
 
     private static string Between(string html, string open, string close)
     {

@@ -25,6 +25,7 @@ internal sealed class RelayHarness : IAsyncDisposable
             MaxConnectionsPerIp = maxConnectionsPerIp,
             MaxTunnelsPerConnection = maxTunnelsPerConnection,
             RequireBindAuth = requireBindAuth,
+            Sha256 = TestSha256.Function,
             EventQueueCapacity = eventQueueCapacity,
             NotificationQueueCapacity = notificationQueueCapacity,
             SoftwareVersion = "9.8.7",

@@ -6,6 +6,8 @@ using BilbyRelay.Core.Events;
 using BilbyRelay.Core.NativeUdp;
 using BilbyRelay.Core.Tunnels;
 
+using BilbyRelay.Core.Tests.Fakes;
+
 namespace BilbyRelay.Core.Tests.NativeUdp;
 
 /// <summary>The native plane's session logic on a manual clock, fed datagrams as the socket loop would.</summary>
@@ -16,7 +18,7 @@ internal sealed class NativeUdpHarness
     public NativeUdpHarness(int maxSessionsPerIp = 64, int maxSessions = 100_000, bool requireBindAuth = false)
     {
         Events = new EventQueue(1024, Clock, new Logger(Log, "events", Clock));
-        Tokens = new BindTokenStore(requireBindAuth);
+        Tokens = new BindTokenStore(requireBindAuth, TestSha256.Function);
         Relay = new NativeUdpRelay(
             new NativeUdpOptions { MaxSessionsPerIp = maxSessionsPerIp, MaxSessions = maxSessions, Time = Clock },
             Tokens,

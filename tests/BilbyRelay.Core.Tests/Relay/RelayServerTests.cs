@@ -10,6 +10,7 @@ public class RelayServerTests
 {
     private static RelayServer NewRelay(int notificationQueueCapacity = 4096) => new(new RelayOptions
     {
+        Sha256 = TestSha256.Function,
         SoftwareVersion = "1.0.0",
         Time = new ManualTimeProvider(),
         NotificationQueueCapacity = notificationQueueCapacity,
@@ -107,9 +108,9 @@ public class RelayServerTests
     [Fact]
     public void Options_InvalidValuesAreRejected()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new RelayServer(new RelayOptions { MaxConnectionsPerIp = 0 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new RelayServer(new RelayOptions { MaxTunnelsPerConnection = 0 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new RelayServer(new RelayOptions { EventQueueCapacity = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RelayServer(new RelayOptions { Sha256 = TestSha256.Function, MaxConnectionsPerIp = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RelayServer(new RelayOptions { Sha256 = TestSha256.Function, MaxTunnelsPerConnection = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RelayServer(new RelayOptions { Sha256 = TestSha256.Function, EventQueueCapacity = 0 }));
     }
 
     [Fact]

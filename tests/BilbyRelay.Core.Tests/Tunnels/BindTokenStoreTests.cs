@@ -1,3 +1,4 @@
+using BilbyRelay.Core.Tests.Fakes;
 using BilbyRelay.Core.Tunnels;
 
 namespace BilbyRelay.Core.Tests.Tunnels;
@@ -9,7 +10,7 @@ public class BindTokenStoreTests
     [Fact]
     public void Unauthorized_PermissiveAllowsAnything()
     {
-        var store = new BindTokenStore(requireBindAuth: false);
+        var store = new BindTokenStore(requireBindAuth: false, TestSha256.Function);
         Assert.True(store.Check(Id, TunnelDirection.Ingress, null));
         Assert.True(store.Check(Id, TunnelDirection.Egress, "whatever"));
     }
@@ -17,7 +18,7 @@ public class BindTokenStoreTests
     [Fact]
     public void Unauthorized_StrictRejectsEverything()
     {
-        var store = new BindTokenStore(requireBindAuth: true);
+        var store = new BindTokenStore(requireBindAuth: true, TestSha256.Function);
         Assert.False(store.Check(Id, TunnelDirection.Ingress, null));
         Assert.False(store.Check(Id, TunnelDirection.Egress, "whatever"));
     }
@@ -27,7 +28,7 @@ public class BindTokenStoreTests
     [InlineData(true)]
     public void Authorized_RequiresTheTokenOfThatDirection(bool strict)
     {
-        var store = new BindTokenStore(strict);
+        var store = new BindTokenStore(strict, TestSha256.Function);
         store.Authorize(Id, "in-token", "eg-token");
 
         Assert.True(store.Check(Id, TunnelDirection.Ingress, "in-token"));
@@ -43,7 +44,7 @@ public class BindTokenStoreTests
     [Fact]
     public void Authorize_ReplacesPreviousTokens()
     {
-        var store = new BindTokenStore(false);
+        var store = new BindTokenStore(false, TestSha256.Function);
         store.Authorize(Id, "a", "b");
         store.Authorize(Id, "c", "d");
         Assert.False(store.Check(Id, TunnelDirection.Ingress, "a"));
@@ -53,13 +54,13 @@ public class BindTokenStoreTests
     [Fact]
     public void Revoke_RestoresPolicyDefault()
     {
-        var strict = new BindTokenStore(true);
+        var strict = new BindTokenStore(true, TestSha256.Function);
         strict.Authorize(Id, "a", "b");
         Assert.True(strict.Revoke(Id));
         Assert.False(strict.Revoke(Id));
         Assert.False(strict.Check(Id, TunnelDirection.Ingress, "a"));
 
-        var permissive = new BindTokenStore(false);
+        var permissive = new BindTokenStore(false, TestSha256.Function);
         permissive.Authorize(Id, "a", "b");
         permissive.Revoke(Id);
         Assert.True(permissive.Check(Id, TunnelDirection.Ingress, null));
@@ -68,7 +69,7 @@ public class BindTokenStoreTests
     [Fact]
     public void Tokens_ComparedAsUtf8()
     {
-        var store = new BindTokenStore(false);
+        var store = new BindTokenStore(false, TestSha256.Function);
         store.Authorize(Id, "héllo", "e");
         Assert.True(store.Check(Id, TunnelDirection.Ingress, "héllo"));
         Assert.False(store.Check(Id, TunnelDirection.Ingress, "hello"));

@@ -64,6 +64,7 @@ internal sealed class InProcessRelay : IAsyncDisposable
             MaxConnectionsPerIp = config.MaxConnectionsPerIp,
             MaxTunnelsPerConnection = config.MaxTunnelsPerConnection,
             RequireBindAuth = config.RequireBindAuth,
+            Sha256 = BilbyRelay.Quic.Native.Digest.Sha256,
             SoftwareVersion = "test",
             EventQueueCapacity = config.EventQueueCapacity,
         });

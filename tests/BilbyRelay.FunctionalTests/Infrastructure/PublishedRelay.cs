@@ -48,6 +48,17 @@ internal sealed partial class PublishedRelay : IAsyncDisposable
         }
     }
 
+    /// <summary>The file names of the shared libraries the process has mapped now (from /proc/PID/maps).</summary>
+    public async Task<IReadOnlyList<string>> MappedLibrariesAsync()
+    {
+        var maps = await File.ReadAllLinesAsync($"/proc/{ProcessId}/maps");
+        return maps.Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(fields => fields.Length >= 6)
+            .Select(fields => Path.GetFileName(fields[5]))
+            .Distinct()
+            .ToList();
+    }
+
     public string Log
     {
         get

@@ -9,7 +9,7 @@ namespace BilbyRelay.FunctionalTests.Management;
 /// <summary>
 /// The manager link of the published native executable, against the fake manager (pinned by fingerprint): the first
 /// frame after authentication is <c>health</c>, which reports the ports actually bound when port 0 was configured;
-/// <c>/api/v1/stats</c> carries the link's state and <c>/metrics</c> its two gauges.
+/// <c>/api/v1/stats</c> carries the link's state and <c>/metrics</c> its two gauges; OpenSSL is never loaded.
 /// </summary>
 public sealed class PublishedBinaryManagerLinkTests
 {
@@ -58,5 +58,10 @@ public sealed class PublishedBinaryManagerLinkTests
         Assert.Contains("bilbycast_relay_manager_connected 1", metrics);
         Assert.Contains("bilbycast_relay_manager_disconnected_seconds 0", metrics);
         Assert.False(relay.HasExited, $"the relay exited; its log:\n{relay.Log}");
+
+        // The link's TLS is GnuTLS's, the library QUIC uses: no second TLS stack is loaded for it.
+        var libraries = await relay.MappedLibrariesAsync();
+        Assert.Contains(libraries, name => name.StartsWith("libgnutls.so", StringComparison.Ordinal));
+        Assert.DoesNotContain(libraries, name => name.StartsWith("libssl.so", StringComparison.Ordinal) || name.StartsWith("libcrypto.so", StringComparison.Ordinal));
     }
 }

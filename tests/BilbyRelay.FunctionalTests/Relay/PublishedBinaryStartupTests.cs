@@ -52,8 +52,7 @@ public sealed partial class PublishedBinaryStartupTests
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        var maps = await File.ReadAllLinesAsync($"/proc/{relay.ProcessId}/maps");
-        var libraries = maps.Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(f => f.Length >= 6).Select(f => Path.GetFileName(f[5])).Distinct().ToList();
+        var libraries = await relay.MappedLibrariesAsync();
         Assert.Contains(libraries, name => name.StartsWith("libgnutls.so", StringComparison.Ordinal));
         Assert.DoesNotContain(libraries, name => name.StartsWith("libssl.so", StringComparison.Ordinal) || name.StartsWith("libcrypto.so", StringComparison.Ordinal));
     }

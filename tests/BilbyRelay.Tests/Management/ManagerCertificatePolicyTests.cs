@@ -1,4 +1,3 @@
-using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using BilbyRelay.Config;
@@ -36,12 +35,12 @@ public sealed class ManagerCertificatePolicyTests
         var policy = ManagerCertificatePolicy.Create(Options(acceptSelfSigned: true), name => name == "BILBYCAST_ALLOW_INSECURE" ? flag : null);
 
         // A certificate the system trusts is accepted: the missing opt-in only matters for one it cannot verify.
-        Assert.True(policy.Validate(certificate, SslPolicyErrors.None));
+        Assert.True(policy.Validate(certificate.RawData, chainProblem: null));
         Assert.Null(policy.Rejection);
 
-        Assert.False(policy.Validate(certificate, SslPolicyErrors.RemoteCertificateChainErrors));
+        Assert.False(policy.Validate(certificate.RawData, "not signed by a trusted authority"));
         Assert.StartsWith("accept_self_signed_cert requires BILBYCAST_ALLOW_INSECURE=1 in the environment", policy.Rejection, StringComparison.Ordinal);
-        Assert.Contains("RemoteCertificateChainErrors", policy.Rejection, StringComparison.Ordinal);
+        Assert.Contains("not signed by a trusted authority", policy.Rejection, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -50,7 +49,7 @@ public sealed class ManagerCertificatePolicyTests
         using var certificate = CreateCertificate();
         var policy = ManagerCertificatePolicy.Create(Options(acceptSelfSigned: true), InsecureAllowed);
 
-        Assert.True(policy.Validate(certificate, SslPolicyErrors.RemoteCertificateChainErrors | SslPolicyErrors.RemoteCertificateNameMismatch));
+        Assert.True(policy.Validate(certificate.RawData, "not signed by a trusted authority, issued for another host name"));
     }
 
     [Fact]
@@ -59,8 +58,8 @@ public sealed class ManagerCertificatePolicyTests
         using var certificate = CreateCertificate();
         var policy = ManagerCertificatePolicy.Create(Options(), NoEnvironment);
 
-        Assert.True(policy.Validate(certificate, SslPolicyErrors.None));
-        Assert.False(policy.Validate(certificate, SslPolicyErrors.RemoteCertificateChainErrors));
+        Assert.True(policy.Validate(certificate.RawData, chainProblem: null));
+        Assert.False(policy.Validate(certificate.RawData, "not signed by a trusted authority"));
         Assert.Contains("not trusted", policy.Rejection, StringComparison.Ordinal);
     }
 
@@ -69,11 +68,11 @@ public sealed class ManagerCertificatePolicyTests
     {
         using var pinned = CreateCertificate();
         using var other = CreateCertificate();
-        var fingerprint = CertificateFingerprint.Sha256(pinned).ToUpperInvariant();
+        var fingerprint = CertificateFingerprint.Sha256(pinned.RawData).ToUpperInvariant();
         var policy = ManagerCertificatePolicy.Create(Options(fingerprint: fingerprint), NoEnvironment);
 
-        Assert.True(policy.Validate(pinned, SslPolicyErrors.RemoteCertificateChainErrors));
-        Assert.False(policy.Validate(other, SslPolicyErrors.None));
+        Assert.True(policy.Validate(pinned.RawData, "not signed by a trusted authority"));
+        Assert.False(policy.Validate(other.RawData, chainProblem: null));
         Assert.StartsWith("certificate fingerprint mismatch", policy.Rejection, StringComparison.Ordinal);
     }
 
@@ -82,7 +81,7 @@ public sealed class ManagerCertificatePolicyTests
     {
         using var certificate = CreateCertificate();
 
-        var fingerprint = CertificateFingerprint.Sha256(certificate);
+        var fingerprint = CertificateFingerprint.Sha256(certificate.RawData);
 
         Assert.True(CertificateFingerprint.IsWellFormed(fingerprint));
         Assert.Equal(fingerprint.ToLowerInvariant(), fingerprint);

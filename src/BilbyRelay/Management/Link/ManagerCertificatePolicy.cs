@@ -1,5 +1,3 @@
-using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
 using BilbyRelay.Config;
 
 namespace BilbyRelay.Management;
@@ -45,17 +43,24 @@ internal sealed class ManagerCertificatePolicy
         return new ManagerCertificatePolicy(options.CertFingerprint, insecure && allowed, insecure && !allowed);
     }
 
-    public bool Validate(X509Certificate? certificate, SslPolicyErrors errors)
+    /// <summary>True when the verdict needs the chain checked against the system CAs and the host name.</summary>
+    public bool NeedsChainVerification => _fingerprint is null && !_acceptAny;
+
+    /// <summary>
+    /// Judges the manager's leaf certificate (<paramref name="certificateDer"/>, null when it sent none), given
+    /// <paramref name="chainProblem"/>: why the chain did not verify, or null when it did or was not checked.
+    /// </summary>
+    public bool Validate(byte[]? certificateDer, string? chainProblem)
     {
         if (_fingerprint is not null)
         {
-            if (certificate is null)
+            if (certificateDer is null)
             {
                 Rejection = "the manager presented no certificate";
                 return false;
             }
 
-            var actual = CertificateFingerprint.Sha256(certificate);
+            var actual = CertificateFingerprint.Sha256(certificateDer);
             if (!CertificateFingerprint.Matches(_fingerprint, actual))
             {
                 Rejection = $"certificate fingerprint mismatch (expected {_fingerprint.ToLowerInvariant()}, got {actual})";
@@ -70,11 +75,11 @@ internal sealed class ManagerCertificatePolicy
             return true;
         }
 
-        if (errors != SslPolicyErrors.None)
+        if (chainProblem is not null)
         {
             Rejection = _insecureNotAllowed
-                ? $"{InsecureRefusedMessage}: the manager's certificate cannot be verified ({errors})"
-                : $"certificate not trusted ({errors})";
+                ? $"{InsecureRefusedMessage}: the manager's certificate cannot be verified ({chainProblem})"
+                : $"certificate not trusted ({chainProblem})";
             return false;
         }
 

@@ -1,16 +1,19 @@
+using System.Net.Sockets;
 using System.Net.WebSockets;
+using BilbyRelay.Quic;
 
 namespace BilbyRelay.Management;
 
 /// <summary>
-/// Opens the WebSocket to one manager URL: wss:// only, the certificate judged by
-/// <see cref="ManagerCertificatePolicy"/>, and TCP connect + TLS + upgrade bounded by
-/// <see cref="ManagerOptions.ConnectTimeout"/> so a URL that accepts TCP and then says nothing
-/// cannot hold the link. Failures surface as <see cref="ManagerConnectException"/> with a readable reason.
+/// Opens the WebSocket to one manager URL: wss:// only, TLS by GnuTLS (the library the QUIC engine already has
+/// loaded, so the manager link loads no second TLS stack), the certificate judged by
+/// <see cref="ManagerCertificatePolicy"/> before anything is sent, and TCP connect + TLS + upgrade bounded by
+/// <see cref="ManagerOptions.ConnectTimeout"/> so a URL that accepts TCP and then says nothing cannot hold the link.
+/// Failures surface as <see cref="ManagerConnectException"/> with a readable reason.
 /// </summary>
 internal static class ManagerConnector
 {
-    public static async Task<ClientWebSocket> ConnectAsync(
+    public static async Task<WebSocket> ConnectAsync(
         Uri url, ManagerOptions options, Func<string, string?> environment, CancellationToken cancellationToken)
     {
         if (!string.Equals(url.Scheme, "wss", StringComparison.OrdinalIgnoreCase))
@@ -19,29 +22,52 @@ internal static class ManagerConnector
         }
 
         var policy = ManagerCertificatePolicy.Create(options, environment);
-        var socket = new ClientWebSocket();
-        socket.Options.KeepAliveInterval = options.KeepAliveInterval;
-        socket.Options.RemoteCertificateValidationCallback = (_, certificate, _, errors) => policy.Validate(certificate, errors);
-
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.ConnectTimeout);
+        TlsClientStream? tls = null;
         try
         {
-            await socket.ConnectAsync(url, timeout.Token).ConfigureAwait(false);
-            return socket;
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(url.IdnHost, url.Port, timeout.Token).ConfigureAwait(false);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+
+            tls = await TlsClientStream.ConnectAsync(
+                socket, url.IdnHost, url.HostNameType == UriHostNameType.Dns, policy.NeedsChainVerification, timeout.Token).ConfigureAwait(false);
+            var chainProblem = policy.NeedsChainVerification ? tls.VerifyPeer(url.IdnHost) : null;
+            if (!policy.Validate(tls.PeerCertificate(), chainProblem))
+            {
+                throw new ManagerConnectException(policy.Rejection!);
+            }
+
+            await WebSocketUpgrade.RequestAsync(tls, url, timeout.Token).ConfigureAwait(false);
+            return WebSocket.CreateFromStream(tls, new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = options.KeepAliveInterval });
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            socket.Dispose();
+            await DisposeAsync(tls).ConfigureAwait(false);
             throw new ManagerConnectException(
                 $"no WebSocket connection within {options.ConnectTimeout.TotalSeconds:0.###} s (TCP connect, TLS handshake and upgrade)");
         }
-        catch (Exception ex) when (ex is WebSocketException or HttpRequestException or IOException)
+        catch (Exception ex) when (ex is SocketException or IOException)
         {
-            socket.Dispose();
-            throw new ManagerConnectException(policy.Rejection ?? Describe(ex), ex);
+            await DisposeAsync(tls).ConfigureAwait(false);
+            throw new ManagerConnectException(Describe(ex), ex);
+        }
+        catch
+        {
+            await DisposeAsync(tls).ConfigureAwait(false);
+            throw;
         }
     }
+
+    private static ValueTask DisposeAsync(TlsClientStream? tls) => tls?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     /// <summary>The innermost useful message: "Connection refused", a TLS error, an HTTP status…</summary>
     private static string Describe(Exception exception)
