@@ -237,7 +237,12 @@ internal sealed unsafe class TlsClientSession : IDisposable
         _credentials = credentials;
         if (loadSystemTrust)
         {
-            NativeErrors.ThrowIfGnuTlsFailed(GnuTls.gnutls_certificate_set_x509_system_trust(_credentials), "gnutls_certificate_set_x509_system_trust");
+            var loaded = GnuTls.gnutls_certificate_set_x509_system_trust(_credentials);
+            if (loaded <= 0)
+            {
+                var why = loaded < 0 ? NativeErrors.GnuTlsMessage(loaded) : "none found";
+                throw new IOException($"the system's CA certificates could not be loaded ({why}); install ca-certificates");
+            }
         }
 
         void* session;

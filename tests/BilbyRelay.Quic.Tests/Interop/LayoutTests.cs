@@ -66,6 +66,31 @@ public sealed unsafe class LayoutTests
     }
 
     [Fact]
+    public void GnuTlsConstants_MatchInstalledHeaders()
+    {
+        var constants = typeof(GnuTls).GetFields(System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic)
+            .Where(field => field.IsLiteral && field.Name.StartsWith("GNUTLS_", StringComparison.Ordinal))
+            .ToDictionary(field => field.Name, field => Convert.ToInt64(field.GetRawConstantValue(), System.Globalization.CultureInfo.InvariantCulture));
+        var program = new StringBuilder();
+        program.AppendLine("#include <stdio.h>\n#include <gnutls/gnutls.h>\n#include <gnutls/crypto.h>\n#include <gnutls/x509.h>\n#include <gnutls/abstract.h>");
+        program.AppendLine("int main(void) {");
+        foreach (var name in constants.Keys)
+        {
+            program.AppendLine($"  printf(\"{name} %lld\\n\", (long long)({name}));");
+        }
+
+        program.AppendLine("  return 0;\n}");
+        var native = CompileAndRun(program.ToString());
+
+        Assert.True(constants.Count > 30, $"only {constants.Count} constants found");
+        var mismatches = constants
+            .Where(c => native[c.Key] != c.Value)
+            .Select(c => $"{c.Key}: C# {c.Value}, C {native[c.Key]}")
+            .ToList();
+        Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
+    }
+
+    [Fact]
     public void KnownSizes_MatchWhatTheVersionedCallsDeclare()
     {
         Assert.Equal(184, sizeof(ngtcp2_settings));

@@ -76,6 +76,28 @@ public sealed class ManagerCertificatePolicyTests
         Assert.StartsWith("certificate fingerprint mismatch", policy.Rejection, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false, null, null, true)]
+    [InlineData(true, null, null, true)]
+    [InlineData(true, "1", null, false)]
+    [InlineData(false, null, "pinned", false)]
+    public void NeedsChainVerification_OnlyWhenNeitherPinnedNorInsecure(bool acceptSelfSigned, string? flag, string? pin, bool expected)
+    {
+        var fingerprint = pin is null ? null : string.Join(':', Enumerable.Repeat("ab", 32));
+        var policy = ManagerCertificatePolicy.Create(Options(acceptSelfSigned, fingerprint), name => name == "BILBYCAST_ALLOW_INSECURE" ? flag : null);
+
+        Assert.Equal(expected, policy.NeedsChainVerification);
+    }
+
+    [Fact]
+    public void Validate_Fingerprint_WithoutACertificate_Refuses()
+    {
+        var policy = ManagerCertificatePolicy.Create(Options(fingerprint: string.Join(':', Enumerable.Repeat("ab", 32))), NoEnvironment);
+
+        Assert.False(policy.Validate(null, chainProblem: null));
+        Assert.Equal("the manager presented no certificate", policy.Rejection);
+    }
+
     [Fact]
     public void Sha256_FormatsLowercaseColonSeparatedPairs()
     {

@@ -47,7 +47,7 @@ internal static class ManagerConnector
             }
 
             await WebSocketUpgrade.RequestAsync(tls, url, timeout.Token).ConfigureAwait(false);
-            return WebSocket.CreateFromStream(tls, new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = options.KeepAliveInterval });
+            return new StreamClientWebSocket(tls, options.KeepAliveInterval);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
