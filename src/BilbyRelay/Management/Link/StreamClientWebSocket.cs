@@ -414,12 +414,8 @@ internal sealed class StreamClientWebSocket : WebSocket
 
     private void ThrowUnlessState(WebSocketState first, WebSocketState second)
     {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _streamDisposed) != 0, this);
         var state = State;
-        if (state is WebSocketState.Aborted or WebSocketState.Closed)
-        {
-            throw new ObjectDisposedException(nameof(StreamClientWebSocket));
-        }
-
         if (state != first && state != second)
         {
             throw new WebSocketException(WebSocketError.InvalidState, $"The WebSocket is {state}.");
