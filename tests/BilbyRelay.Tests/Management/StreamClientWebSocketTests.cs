@@ -316,25 +316,11 @@ public sealed class StreamClientWebSocketTests
         return (new NetworkStream(client, ownsSocket: true), new NetworkStream(await accept, ownsSocket: true));
     }
 
-    private sealed class CountingStream(Stream inner) : Stream
+    private sealed class CountingStream(Stream inner) : NonSeekableStream
     {
         private long _bytesRead;
 
         public long BytesRead => Interlocked.Read(ref _bytesRead);
-
-        public override bool CanRead => true;
-
-        public override bool CanWrite => true;
-
-        public override bool CanSeek => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -353,9 +339,6 @@ public sealed class StreamClientWebSocketTests
 
         public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
 
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

@@ -1,5 +1,6 @@
 using System.Text;
 using BilbyRelay.Management;
+using BilbyRelay.Tests.Common;
 
 namespace BilbyRelay.Tests.Management;
 
@@ -100,25 +101,11 @@ public sealed class WebSocketUpgradeTests
     }
 
     /// <summary>A stream whose reads return the answer a script gives to everything written to it before.</summary>
-    private sealed class ScriptedServerStream(Func<string, byte[]> answer) : Stream
+    private sealed class ScriptedServerStream(Func<string, byte[]> answer) : NonSeekableStream
     {
         private readonly MemoryStream _written = new();
         private byte[]? _answer;
         private int _position;
-
-        public override bool CanRead => true;
-
-        public override bool CanWrite => true;
-
-        public override bool CanSeek => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
 
         public override int Read(byte[] buffer, int offset, int count)
         {
@@ -130,13 +117,5 @@ public sealed class WebSocketUpgradeTests
         }
 
         public override void Write(byte[] buffer, int offset, int count) => _written.Write(buffer, offset, count);
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }
