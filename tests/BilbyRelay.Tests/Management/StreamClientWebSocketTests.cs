@@ -179,6 +179,22 @@ public sealed class StreamClientWebSocketTests
     }
 
     [Fact]
+    public async Task ProtocolViolation_WhileASendIsStuck_StillFailsTheReceive_AndTheSend()
+    {
+        await using var raw = await RawServer.StartAsync();
+
+        // The server reads nothing, so a large message fills both socket buffers and its send cannot finish.
+        var stuck = raw.Client.SendAsync(new byte[64 * 1024 * 1024].AsMemory(), WebSocketMessageType.Binary, true, CancellationToken.None).AsTask();
+        await raw.SendAsync([0x81, 0x82, 1, 2, 3, 4, 0, 0]);
+
+        var failure = await Assert.ThrowsAsync<WebSocketException>(
+            () => raw.Client.ReceiveAsync(new byte[16].AsMemory(), CancellationToken.None).AsTask().WaitAsync(Timeout));
+        Assert.Contains("a masked frame", failure.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAnyAsync<Exception>(() => stuck.WaitAsync(Timeout));
+        Assert.Equal(WebSocketState.Aborted, raw.Client.State);
+    }
+
+    [Fact]
     public async Task ServerVanishesMidFrame_ReceiveFailsAsClosedPrematurely()
     {
         await using var raw = await RawServer.StartAsync();

@@ -291,9 +291,27 @@ internal sealed class StreamClientWebSocket : WebSocket
         return null;
     }
 
+    // Says why (close 1002) when no send is in the way, without waiting for one: a send stuck on a server that
+    // stopped reading must not hold up failing the connection.
     private async Task FailAsync(string what)
     {
-        await SendControlQuietlyAsync(Opcode.Close, [0x03, 0xEA]).ConfigureAwait(false);
+        if (_sendLock.Wait(0))
+        {
+            try
+            {
+                using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                await WriteFrameAsync(Opcode.Close, new byte[] { 0x03, 0xEA }, final: true, bounded.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is WebSocketException or ObjectDisposedException or OperationCanceledException)
+            {
+                // Failing anyway.
+            }
+            finally
+            {
+                _sendLock.Release();
+            }
+        }
+
         Abort();
         throw new WebSocketException(WebSocketError.Faulted, $"The manager sent {what}.");
     }
