@@ -28,14 +28,14 @@ internal sealed class StatsConnection
     private readonly ResponseBodyBuffer _body = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    // Fires for both timeouts; cancelled early by BeginShutdown while the connection is idle.
-    private readonly CancellationTokenSource _timer = new();
+    // Fires for both timeouts (on the options' clock); cancelled early by BeginShutdown while the connection is idle.
+    private readonly CancellationTokenSource _timer;
 
     // Shared with BeginShutdown: 1 while waiting for the first byte of a request.
     private int _idle;
     private volatile bool _shutdownRequested;
 
-    // Request in progress: when its deadline expires (Environment.TickCount64), and the head
+    // Request in progress: when its deadline expires (a timestamp of the options' clock), and the head
     // waiting for its body to be discarded.
     private bool _requestStarted;
     private long _requestDeadline;
@@ -54,6 +54,7 @@ internal sealed class StatsConnection
         _handler = handler;
         _log = log;
         _remote = socket.RemoteEndPoint;
+        _timer = new CancellationTokenSource(Timeout.InfiniteTimeSpan, options.Time);
     }
 
     /// <summary>
@@ -161,7 +162,8 @@ internal sealed class StatsConnection
 
             if (_requestStarted)
             {
-                ArmTimer(TimeSpan.FromMilliseconds(Math.Max(0, _requestDeadline - Environment.TickCount64)));
+                long now = _options.Time.GetTimestamp();
+                ArmTimer(now < _requestDeadline ? _options.Time.GetElapsedTime(now, _requestDeadline) : TimeSpan.Zero);
             }
             else
             {
@@ -295,13 +297,12 @@ internal sealed class StatsConnection
     private void StartRequest()
     {
         _requestStarted = true;
-        long now = Environment.TickCount64;
         if (Volatile.Read(ref _requestStartedAt) == long.MaxValue)
         {
             Volatile.Write(ref _requestStartedAt, Stopwatch.GetTimestamp());
         }
 
-        _requestDeadline = now + (long)_options.HeaderTimeout.TotalMilliseconds;
+        _requestDeadline = _options.Time.GetTimestamp() + (long)(_options.HeaderTimeout.TotalSeconds * _options.Time.TimestampFrequency);
         ArmTimer(_options.HeaderTimeout);
     }
 

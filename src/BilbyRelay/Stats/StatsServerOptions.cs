@@ -25,6 +25,9 @@ internal sealed record StatsServerOptions
     /// <summary>Time an idle keep-alive connection may wait for its next request; also bounds how long a response may take to send.</summary>
     public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>The clock of the header and keep-alive timeouts.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>
     /// Open connections across all listeners. At the cap a new connection takes the slot of the connection whose request
     /// has been arriving the longest (slowloris, silent clients); when every connection is between requests or being

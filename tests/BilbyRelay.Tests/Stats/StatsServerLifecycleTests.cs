@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using BilbyRelay.Core.Diagnostics;
 using BilbyRelay.Stats;
+using BilbyRelay.Tests.Common;
 using Xunit;
 
 namespace BilbyRelay.Tests.Stats;
@@ -66,19 +67,27 @@ public sealed class StatsServerLifecycleTests
     [Fact]
     public async Task IdleKeepAliveConnection_OutlivesHeaderTimeout()
     {
-        // Header timeout short, keep-alive long: between requests only the keep-alive timer runs.
+        // Header timeout short, keep-alive long: between requests only the keep-alive timer runs. The timeouts run on a
+        // manual clock, so a slow machine cannot make the first request miss its header timeout.
+        var time = new ManualTimeProvider();
         await using StatsTestServer server = await StatsTestServer.StartAsync(o => o with
         {
-            HeaderTimeout = TimeSpan.FromMilliseconds(100),
+            HeaderTimeout = TimeSpan.FromSeconds(1),
             KeepAliveTimeout = TimeSpan.FromSeconds(30),
+            Time = time,
         });
         await using RawHttpConnection connection = await server.ConnectRawAsync();
         await connection.SendAsync("GET /health HTTP/1.1\r\n\r\n");
         Assert.Equal(200, (await connection.ReadResponseAsync()).StatusCode);
 
-        Assert.False(await connection.WaitForServerCloseAsync(TimeSpan.FromMilliseconds(600)), "an idle keep-alive connection must not be cut by the header timeout");
+        // Timers that come due fire inside Advance: six header timeouts pass with the connection idle.
+        time.Advance(TimeSpan.FromSeconds(6));
         await connection.SendAsync("GET /health HTTP/1.1\r\n\r\n");
         Assert.Equal(200, (await connection.ReadResponseAsync()).StatusCode);
+
+        // The keep-alive timeout does end it.
+        time.Advance(TimeSpan.FromSeconds(31));
+        Assert.True(await connection.WaitForServerCloseAsync(s_bound), "the keep-alive timeout must close an idle connection");
     }
 
     [Fact]
