@@ -14,7 +14,7 @@ namespace BilbyRelay.Quic;
 /// all written so far while holding <see cref="_sendOrder"/>. The server certificate is not judged here; the
 /// caller does that with <see cref="PeerCertificate"/> and <see cref="VerifyPeer"/> before it sends anything.
 /// </remarks>
-internal sealed class TlsClientStream : Stream
+internal sealed class TlsClientStream : DuplexStream
 {
     private readonly Socket _socket;
     private readonly TlsClientSession _session;
@@ -29,20 +29,6 @@ internal sealed class TlsClientStream : Stream
     {
         _socket = socket;
         _session = session;
-    }
-
-    public override bool CanRead => true;
-
-    public override bool CanWrite => true;
-
-    public override bool CanSeek => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
     }
 
     /// <summary>
@@ -154,17 +140,6 @@ internal sealed class TlsClientStream : Stream
     public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
 
     public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
-
-    // Every write is sent before WriteAsync returns.
-    public override void Flush()
-    {
-    }
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     // The WebSocket's close handshake ends the conversation; no close_notify is sent, so a server that stopped
     // reading cannot hold up disposal.

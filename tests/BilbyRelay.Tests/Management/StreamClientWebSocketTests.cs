@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using BilbyRelay.Management;
+using BilbyRelay.Quic;
 using BilbyRelay.Tests.Common;
 
 namespace BilbyRelay.Tests.Management;
@@ -332,7 +333,7 @@ public sealed class StreamClientWebSocketTests
         return (new NetworkStream(client, ownsSocket: true), new NetworkStream(await accept, ownsSocket: true));
     }
 
-    private sealed class CountingStream(Stream inner) : NonSeekableStream
+    private sealed class CountingStream(Stream inner) : DuplexStream
     {
         private long _bytesRead;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using BilbyRelay.Management;
+using BilbyRelay.Quic;
 using BilbyRelay.Tests.Common;
 
 namespace BilbyRelay.Tests.Management;
@@ -101,7 +102,7 @@ public sealed class WebSocketUpgradeTests
     }
 
     /// <summary>A stream whose reads return the answer a script gives to everything written to it before.</summary>
-    private sealed class ScriptedServerStream(Func<string, byte[]> answer) : NonSeekableStream
+    private sealed class ScriptedServerStream(Func<string, byte[]> answer) : DuplexStream
     {
         private readonly MemoryStream _written = new();
         private byte[]? _answer;

@@ -19,6 +19,8 @@ internal static class FuzzHarnesses
         ["json-config"] = ConfigFileHarness.RunJson,
         ["manager-inbound"] = ManagerInboundHarness.Run,
         ["native-udp-control"] = NativeUdpControlHarness.Run,
+        ["websocket-upgrade-answer"] = ManagerWebSocketHarness.RunUpgradeAnswer,
+        ["websocket-frames"] = ManagerWebSocketHarness.RunFrames,
     };
 
     public static IEnumerable<string> Names => ByName.Keys;

@@ -1,7 +1,10 @@
-namespace BilbyRelay.Tests.Common;
+namespace BilbyRelay.Quic;
 
-/// <summary>The members every readable, writable, non-seekable test stream answers the same way.</summary>
-public abstract class NonSeekableStream : Stream
+/// <summary>
+/// A stream that reads and writes but has no length or position (a connection): the members every such stream answers
+/// the same way. Flush does nothing, for streams that send every write before it returns.
+/// </summary>
+internal abstract class DuplexStream : Stream
 {
     public override bool CanRead => true;
 
@@ -20,6 +23,8 @@ public abstract class NonSeekableStream : Stream
     public override void Flush()
     {
     }
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
