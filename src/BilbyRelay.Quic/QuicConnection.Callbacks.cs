@@ -162,14 +162,12 @@ public sealed unsafe partial class QuicConnection
         var options = _clientOptions!;
         if (options.PinnedCertificateSha256 is { } pinned)
         {
-            uint count;
-            var peers = GnuTls.gnutls_certificate_get_peers(session, &count);
-            if (peers == null || count == 0)
+            if (PeerCertificate.Leaf(session) is not { } leaf)
             {
                 return RejectCertificate("the server sent no certificate");
             }
 
-            var actual = ServerCertificate.Fingerprint(new ReadOnlySpan<byte>(peers[0].data, (int)peers[0].size));
+            var actual = ServerCertificate.Fingerprint(leaf);
             if (!string.Equals(NormalizeFingerprint(pinned), actual.Replace(":", "", StringComparison.Ordinal), StringComparison.Ordinal))
             {
                 return RejectCertificate($"the server certificate fingerprint {actual} does not match the pinned {pinned}");
@@ -181,14 +179,7 @@ public sealed unsafe partial class QuicConnection
             }
         }
 
-        uint status;
-        var host = options.ServerName is { Length: > 0 } name ? Encoding.ASCII.GetBytes(name + "\0") : null;
-        int rv;
-        fixed (byte* hostPtr = host)
-        {
-            rv = GnuTls.gnutls_certificate_verify_peers3(session, hostPtr, &status);
-        }
-
+        var rv = PeerCertificate.Verify(session, options.ServerName, out var status);
         if (rv < 0)
         {
             return RejectCertificate($"certificate verification failed: {NativeErrors.GnuTlsMessage(rv)}");

@@ -65,7 +65,17 @@ internal static unsafe class NativeErrors
     /// </summary>
     internal static string CertificateStatusText(uint status)
     {
-        (uint Bit, string Text)[] known =
+        var found = s_certificateStatusTexts.Where(k => (status & k.Bit) != 0).Select(k => k.Text).ToList();
+        var unnamed = status & ~s_certificateStatusTexts.Aggregate(GnuTls.GNUTLS_CERT_INVALID, (all, k) => all | k.Bit);
+        if (found.Count == 0 || unnamed != 0)
+        {
+            found.Add($"GnuTLS status 0x{status:x}");
+        }
+
+        return string.Join(", ", found);
+    }
+
+    private static readonly (uint Bit, string Text)[] s_certificateStatusTexts =
         [
             (GnuTls.GNUTLS_CERT_SIGNER_NOT_FOUND, "not signed by a trusted authority"),
             (GnuTls.GNUTLS_CERT_SIGNER_NOT_CA, "signed by a certificate that is not a CA"),
@@ -78,15 +88,6 @@ internal static unsafe class NativeErrors
             (GnuTls.GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE, "outside its issuer's constraints"),
             (GnuTls.GNUTLS_CERT_PURPOSE_MISMATCH, "not for TLS servers"),
         ];
-        var found = known.Where(k => (status & k.Bit) != 0).Select(k => k.Text).ToList();
-        var unnamed = status & ~known.Aggregate(GnuTls.GNUTLS_CERT_INVALID, (all, k) => all | k.Bit);
-        if (found.Count == 0 || unnamed != 0)
-        {
-            found.Add($"GnuTLS status 0x{status:x}");
-        }
-
-        return string.Join(", ", found);
-    }
 
     /// <summary>The exception reported to users of a connection that ended, chosen from how it ended.</summary>
     internal static QuicException ConnectionEnded(QuicConnectionCloseInfo info, QuicError? overrideError = null, string? detail = null)

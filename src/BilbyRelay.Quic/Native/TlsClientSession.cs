@@ -178,12 +178,7 @@ internal sealed unsafe class TlsClientSession : IDisposable
     }
 
     /// <summary>The server's leaf certificate (DER), or null when it sent none.</summary>
-    internal byte[]? PeerCertificate()
-    {
-        uint count;
-        var peers = GnuTls.gnutls_certificate_get_peers(Session, &count);
-        return peers == null || count == 0 ? null : new ReadOnlySpan<byte>(peers[0].data, (int)peers[0].size).ToArray();
-    }
+    internal byte[]? PeerCertificate() => Native.PeerCertificate.Leaf(Session);
 
     /// <summary>
     /// Checks the server's chain against the system's CA certificates and <paramref name="hostName"/> (a DNS name
@@ -191,13 +186,7 @@ internal sealed unsafe class TlsClientSession : IDisposable
     /// </summary>
     internal string? VerifyPeer(string hostName)
     {
-        uint status;
-        int result;
-        fixed (byte* host = Encoding.ASCII.GetBytes(hostName + "\0"))
-        {
-            result = GnuTls.gnutls_certificate_verify_peers3(Session, host, &status);
-        }
-
+        var result = Native.PeerCertificate.Verify(Session, hostName, out var status);
         if (result < 0)
         {
             return NativeErrors.GnuTlsMessage(result);

@@ -49,25 +49,27 @@ internal static class ManagerConnector
             await WebSocketUpgrade.RequestAsync(tls, url, timeout.Token).ConfigureAwait(false);
             return new StreamClientWebSocket(tls, options.KeepAliveInterval);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex)
         {
-            await DisposeAsync(tls).ConfigureAwait(false);
-            throw new ManagerConnectException(
-                $"no WebSocket connection within {options.ConnectTimeout.TotalSeconds:0.###} s (TCP connect, TLS handshake and upgrade)");
-        }
-        catch (Exception ex) when (ex is SocketException or IOException)
-        {
-            await DisposeAsync(tls).ConfigureAwait(false);
-            throw new ManagerConnectException(Describe(ex), ex);
-        }
-        catch
-        {
-            await DisposeAsync(tls).ConfigureAwait(false);
+            if (tls is not null)
+            {
+                await tls.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                throw new ManagerConnectException(
+                    $"no WebSocket connection within {options.ConnectTimeout.TotalSeconds:0.###} s (TCP connect, TLS handshake and upgrade)");
+            }
+
+            if (ex is SocketException or IOException)
+            {
+                throw new ManagerConnectException(Describe(ex), ex);
+            }
+
             throw;
         }
     }
-
-    private static ValueTask DisposeAsync(TlsClientStream? tls) => tls?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     /// <summary>The innermost useful message: "Connection refused", a TLS error, an HTTP status…</summary>
     private static string Describe(Exception exception)

@@ -125,13 +125,8 @@ internal sealed class StreamClientWebSocket : WebSocket
                 }
             }
 
-            var count = (int)Math.Min(Math.Min(_framePayloadLeft, buffer.Length), _receiveBuffer.Length);
-            if (_receiveEnd == _receiveStart)
-            {
-                await FillAsync(1, cancellationToken).ConfigureAwait(false);
-            }
-
-            count = Math.Min(count, _receiveEnd - _receiveStart);
+            await FillAsync(1, cancellationToken).ConfigureAwait(false);
+            var count = (int)Math.Min(Math.Min(_framePayloadLeft, buffer.Length), _receiveEnd - _receiveStart);
             _receiveBuffer.AsSpan(_receiveStart, count).CopyTo(buffer.Span);
             _receiveStart += count;
             _framePayloadLeft -= count;
@@ -165,15 +160,8 @@ internal sealed class StreamClientWebSocket : WebSocket
             throw new ArgumentException($"A close description is at most {MaxControlPayload - 2} bytes of UTF-8.", nameof(statusDescription));
         }
 
-        var payload = new byte[2 + description.Length];
-        BinaryPrimitives.WriteUInt16BigEndian(payload, (ushort)closeStatus);
-        description.CopyTo(payload, 2);
-        await SendControlAsync(Opcode.Close, payload, cancellationToken).ConfigureAwait(false);
-        var state = Interlocked.CompareExchange(ref _state, (int)WebSocketState.CloseSent, (int)WebSocketState.Open);
-        if (state == (int)WebSocketState.CloseReceived)
-        {
-            Interlocked.CompareExchange(ref _state, (int)WebSocketState.Closed, (int)WebSocketState.CloseReceived);
-        }
+        await SendControlAsync(Opcode.Close, ClosePayload(closeStatus, description), cancellationToken).ConfigureAwait(false);
+        StepTowardsClosed(WebSocketState.CloseSent);
     }
 
     public override async Task CloseAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken)
@@ -228,7 +216,18 @@ internal sealed class StreamClientWebSocket : WebSocket
             await FillAsync((int)length, cancellationToken).ConfigureAwait(false);
             var payload = _receiveBuffer.AsSpan(_receiveStart, (int)length).ToArray();
             _receiveStart += (int)length;
-            return opcode == Opcode.Close ? OnCloseReceived(payload) : OnPingOrPong(opcode, payload);
+            if (opcode == Opcode.Close)
+            {
+                return OnCloseReceived(payload);
+            }
+
+            if (opcode == Opcode.Ping)
+            {
+                // Answered on the side, so a send stuck behind a server that stopped reading does not stop receiving.
+                _ = SendControlQuietlyAsync(Opcode.Pong, payload);
+            }
+
+            return null;
         }
 
         var type = opcode switch
@@ -270,25 +269,30 @@ internal sealed class StreamClientWebSocket : WebSocket
             _closeStatusDescription = string.Empty;
         }
 
-        var state = Interlocked.CompareExchange(ref _state, (int)WebSocketState.CloseReceived, (int)WebSocketState.Open);
-        if (state == (int)WebSocketState.CloseSent)
-        {
-            Interlocked.CompareExchange(ref _state, (int)WebSocketState.Closed, (int)WebSocketState.CloseSent);
-            _keepAlive?.Dispose();
-        }
-
+        StepTowardsClosed(WebSocketState.CloseReceived);
         return new ValueWebSocketReceiveResult(0, WebSocketMessageType.Close, endOfMessage: true);
     }
 
-    private ValueWebSocketReceiveResult? OnPingOrPong(Opcode opcode, byte[] payload)
+    /// <summary>
+    /// One half of the close handshake is done (<paramref name="half"/>: CloseSent or CloseReceived): from Open to
+    /// that half, or from the other half to Closed, when the keep-alive stops.
+    /// </summary>
+    private void StepTowardsClosed(WebSocketState half)
     {
-        if (opcode == Opcode.Ping)
+        var otherHalf = half == WebSocketState.CloseSent ? WebSocketState.CloseReceived : WebSocketState.CloseSent;
+        if (Interlocked.CompareExchange(ref _state, (int)half, (int)WebSocketState.Open) == (int)otherHalf
+            && Interlocked.CompareExchange(ref _state, (int)WebSocketState.Closed, (int)otherHalf) == (int)otherHalf)
         {
-            // Answered on the side, so a send stuck behind a server that stopped reading does not stop receiving.
-            _ = SendControlQuietlyAsync(Opcode.Pong, payload);
+            _keepAlive?.Dispose();
         }
+    }
 
-        return null;
+    private static byte[] ClosePayload(WebSocketCloseStatus status, ReadOnlySpan<byte> description)
+    {
+        var payload = new byte[2 + description.Length];
+        BinaryPrimitives.WriteUInt16BigEndian(payload, (ushort)status);
+        description.CopyTo(payload.AsSpan(2));
+        return payload;
     }
 
     // Says why (close 1002) when no send is in the way, without waiting for one: a send stuck on a server that
@@ -300,7 +304,7 @@ internal sealed class StreamClientWebSocket : WebSocket
             try
             {
                 using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-                await WriteFrameAsync(Opcode.Close, new byte[] { 0x03, 0xEA }, final: true, bounded.Token).ConfigureAwait(false);
+                await WriteFrameAsync(Opcode.Close, ClosePayload(WebSocketCloseStatus.ProtocolError, []), final: true, bounded.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is WebSocketException or ObjectDisposedException or OperationCanceledException)
             {
